@@ -1,0 +1,138 @@
+//! The API's error type, named after what happened, and its one mapping to GraphQL errors.
+//!
+//! Every error a client sees carries `extensions.code`; a caller's mistake also names the argument
+//! at fault in `extensions.field`. An internal failure is logged here, once, with its cause, and
+//! reaches the client only as a generic `INTERNAL_SERVER_ERROR`: no SQL, path or type name leaks.
+
+use async_graphql::ErrorExtensions;
+
+/// What went wrong while answering a request.
+///
+/// It deliberately has no `Display`: async-graphql turns anything displayable into a client-visible
+/// message, and an internal cause must never become one. The only way out is the `From` below.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The caller sent a value the API cannot use; `field` names the argument at fault.
+    BadUserInput { field: String, message: String },
+    /// Something the server depends on failed; the cause stays in the log.
+    Internal(anyhow::Error),
+}
+
+/// The stable codes clients branch on, as sent in `extensions.code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The caller sent a value the API cannot use.
+    BadUserInput,
+    /// The document is not GraphQL.
+    GraphqlParseFailed,
+    /// The document is GraphQL but not valid against the schema.
+    GraphqlValidationFailed,
+    /// The server failed; the cause is in its log.
+    InternalServerError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl ApiError {
+    /// A caller's mistake in the argument `field`.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The message a client may see.
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::BadUserInput { message, .. } => message,
+            ApiError::Internal(_) => INTERNAL_MESSAGE,
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            ApiError::Internal(_) => ErrorCode::InternalServerError,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+impl From<std::sync::Arc<sea_orm::DbErr>> for ApiError {
+    fn from(err: std::sync::Arc<sea_orm::DbErr>) -> Self {
+        ApiError::Internal(anyhow::anyhow!(err.to_string()))
+    }
+}
+
+/// The client-visible message of an internal error.
+pub const INTERNAL_MESSAGE: &str = "The server could not answer this request. The failure has been logged.";
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        let code = err.code().as_str();
+        match err {
+            ApiError::BadUserInput { field, message } => {
+                async_graphql::Error::new(message).extend_with(|_, ext| {
+                    ext.set("code", code);
+                    ext.set("field", field);
+                })
+            }
+            ApiError::Internal(cause) => {
+                tracing::error!(
+                    error.code = code,
+                    error.cause = format!("{cause:#}"),
+                    "request failed"
+                );
+                async_graphql::Error::new(INTERNAL_MESSAGE).extend_with(|_, ext| ext.set("code", code))
+            }
+        }
+    }
+}
+
+/// Result of a resolver or domain call.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extension(err: &async_graphql::Error, key: &str) -> Option<String> {
+        let value = err.extensions.as_ref()?.get(key)?;
+        match value {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn bad_input_maps_to_bad_user_input_with_its_field() {
+        let err: async_graphql::Error = ApiError::bad_input("value", "not a DOI").into();
+        assert_eq!(err.message, "not a DOI");
+        assert_eq!(extension(&err, "code").as_deref(), Some("BAD_USER_INPUT"));
+        assert_eq!(extension(&err, "field").as_deref(), Some("value"));
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let db = sea_orm::DbErr::Custom("SELECT secret FROM claim /tmp/x.sqlite".into());
+        let err: async_graphql::Error = ApiError::from(db).into();
+        assert_eq!(err.message, INTERNAL_MESSAGE);
+        assert_eq!(extension(&err, "code").as_deref(), Some("INTERNAL_SERVER_ERROR"));
+        assert!(extension(&err, "field").is_none());
+    }
+}

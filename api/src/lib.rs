@@ -1,0 +1,25 @@
+//! claimgraph: scientific evidence as a linked graph (claims, mechanisms, steps, DOIs, studies and
+//! evidence), served over GraphQL.
+//!
+//! The binary (`main.rs`) is a thin shell over this library, so tests build exactly the app it
+//! serves. Arrows point down this list, never up:
+//!
+//! - [`config`]: the one typed configuration, from flags and `CLAIMGRAPH_*` variables.
+//! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers.
+//! - [`graphql`]: the schema: one type per file, the query root, per-request loaders, global IDs,
+//!   Relay connections.
+//! - [`domain`]: rules over the entities with no GraphQL in them: the evidence ladder, seed loading.
+//! - [`error`]: the error type and its single mapping to GraphQL `extensions.code`.
+//! - [`db`]: connecting and migrating.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+
+pub use graphql::build_schema;
+pub use http::{AppState, build_app};

@@ -1,0 +1,136 @@
+//! The `claimgraph` binary: config -> telemetry -> database + migrations -> serve until SIGINT or
+//! SIGTERM. Everything it runs lives in the library, so tests exercise the same app.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use anyhow::Context;
+use api::config::{Cli, Command, LogFormat, MigrateDirection};
+use api::domain::seed::load_seed_files;
+use api::{AppState, build_app, build_schema, db};
+use clap::Parser;
+use migration::{Migrator, MigratorTrait};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    match cli.command.as_ref().unwrap_or(&Command::Serve) {
+        Command::Schema => {
+            print!("{}", build_schema().sdl());
+            Ok(())
+        }
+        Command::Migrate { direction } => {
+            let db = db::connect(&cli.database_url, cli.db_max_connections)
+                .await
+                .context("connecting to the database")?;
+            match direction {
+                MigrateDirection::Up => Migrator::up(&db, None).await,
+                MigrateDirection::Down => Migrator::down(&db, None).await,
+            }
+            .context("migrating")?;
+            tracing::info!(direction = ?direction, "migrations done");
+            Ok(())
+        }
+        Command::Seed { path } => {
+            let files = match path {
+                Some(path) => seeds::read_path(path),
+                None => seeds::bundled(),
+            };
+            let files = match files {
+                Ok(files) => files,
+                Err(report) => {
+                    eprintln!("{report}");
+                    eprintln!("nothing was loaded");
+                    std::process::exit(2);
+                }
+            };
+            let db = db::connect(&cli.database_url, cli.db_max_connections)
+                .await
+                .context("connecting to the database")?;
+            db::migrate(&db).await.context("migrating")?;
+            let summary = load_seed_files(&db, &files).await.context("loading seed data")?;
+            tracing::info!(
+                files = files.len(),
+                claims = summary.claims,
+                studies = summary.studies,
+                rows_written = summary.rows_written,
+                "seed data loaded"
+            );
+            Ok(())
+        }
+        Command::Serve => serve(&cli).await,
+    }
+}
+
+async fn serve(cli: &Cli) -> anyhow::Result<()> {
+    let db = db::connect(&cli.database_url, cli.db_max_connections)
+        .await
+        .context("connecting to the database")?;
+    db::migrate(&db).await.context("migrating")?;
+    if db::holds_no_claim(&db).await.context("reading the database")? {
+        let files = seeds::bundled()
+            .map_err(|report| anyhow::anyhow!("the bundled seed data is invalid:\n{report}"))?;
+        let summary = load_seed_files(&db, &files)
+            .await
+            .context("seeding a new database")?;
+        tracing::info!(
+            claims = summary.claims,
+            studies = summary.studies,
+            "new database seeded with the bundled data"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("listening on {}", cli.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "claimgraph is serving GraphQL at http://{address}/graphql and GraphiQL at http://{address}/graphiql");
+    axum::serve(listener, build_app(AppState::new(db.clone())))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    db.close().await.context("closing the database")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl+C) or SIGTERM; axum then stops accepting and drains requests in flight.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}

@@ -1,0 +1,48 @@
+//! `claim`: one claim page's root row.
+
+use sea_orm::entity::prelude::*;
+
+use crate::values::EffectDirection;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "claim")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// The stable, URL-safe handle front ends route by; unique.
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub statement: String,
+    pub population: String,
+    pub intervention: String,
+    pub comparator: String,
+    pub outcome: String,
+    /// Which way the evidence points, where curators know it.
+    pub effect_direction: Option<EffectDirection>,
+    /// The plain-language synthesis paragraph shown under "Mechanism".
+    pub synthesis: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::mechanism::Entity")]
+    Mechanism,
+    #[sea_orm(has_many = "super::evidence::Entity")]
+    Evidence,
+}
+
+impl Related<super::mechanism::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Mechanism.def()
+    }
+}
+
+impl Related<super::evidence::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Evidence.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,31 @@
+//! The tables of the claim graph, one module per table, and nothing else.
+//!
+//! - [`claim`]: a claim with its PICO parts and plain-language synthesis.
+//! - [`mechanism`]: a ranked explanation of a claim, with its support.
+//! - [`mechanism_step`]: one ordered step of a mechanism's causal chain.
+//! - [`doi`]: a normalised DOI, its own row so a citation can exist before its study's metadata does.
+//! - [`study`]: a study's bibliographic facts and design, optionally linked to its DOI.
+//! - [`citation`]: step -> DOI, ordered within the step.
+//! - [`evidence`]: claim x study, with the study's stance on the claim.
+//! - [`values`]: the column value types those tables rely on (the normalised DOI and the enums), so
+//!   every crate that writes a row agrees on what a valid value is.
+
+pub mod citation;
+pub mod claim;
+pub mod doi;
+pub mod evidence;
+pub mod mechanism;
+pub mod mechanism_step;
+pub mod study;
+pub mod values;
+
+pub mod prelude {
+    //! The entity types under distinct names, for `use entity::prelude::*`.
+    pub use crate::citation::Entity as Citation;
+    pub use crate::claim::Entity as Claim;
+    pub use crate::doi::Entity as Doi;
+    pub use crate::evidence::Entity as Evidence;
+    pub use crate::mechanism::Entity as Mechanism;
+    pub use crate::mechanism_step::Entity as MechanismStep;
+    pub use crate::study::Entity as Study;
+}

@@ -1,0 +1,344 @@
+//! The harness for claimgraph's integration suite: a [`TestApp`] per test, each on a database of its
+//! own, serving the very router the binary serves (driven in-process with `oneshot`).
+//!
+//! SQLite by default: a fresh file in a temporary folder per test. When `TEST_DATABASE_URL` names a
+//! PostgreSQL database, each test gets a fresh schema in it instead, dropped when the test ends
+//! (pass or fail), so runs never collide and leave nothing behind.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use api::domain::seed::load_seed_files;
+use api::{AppState, build_app};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// The variable that switches the suite to PostgreSQL.
+pub const DATABASE_ENV: &str = "TEST_DATABASE_URL";
+
+/// The seed claim's slug.
+pub const SEED_SLUG: &str = "rest-pause-training";
+
+/// The front ends' whole-page query, exactly as the API contract states it.
+pub const CLAIM_PAGE: &str = r#"
+query ClaimPage($slug: String!) {
+  claim(slug: $slug) {
+    id slug statement population intervention comparator outcome
+    synthesis { text studyCount studies { title } }
+    mechanisms { id rank support summary
+      steps { id position text citations { value url study { title } } } }
+    evidenceCounts { supporting contradicting total }
+    evidence(first: 20) { totalCount edges { cursor node { stance study { title year design doi { value } } } } }
+    evidenceNeeds { rank design cebmLevel description metBy { title } }
+  }
+}"#;
+
+/// The integrations' walk from a DOI back to claims, exactly as the API contract states it.
+pub const FROM_DOI: &str = r#"
+query FromDoi($doi: String!) {
+  doi(value: $doi) { value url
+    study { title evidence(first: 20) { edges { node { stance claim { slug } } } } }
+    citedBy(first: 50) { totalCount edges { node { position mechanism { rank claim { slug } } } } } }
+}"#;
+
+/// A response: status, headers and body.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One test's app and database.
+pub struct TestApp {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    statements: Arc<AtomicUsize>,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    /// A migrated database holding the bundled seed data.
+    pub async fn seeded() -> TestApp {
+        let app = TestApp::migrated().await;
+        let files = seeds::bundled().unwrap_or_else(|report| panic!("bundled seed data: {report}"));
+        load_seed_files(&app.db, &files).await.expect("seeding");
+        app
+    }
+
+    /// A migrated, empty database.
+    pub async fn migrated() -> TestApp {
+        let app = TestApp::unmigrated().await;
+        api::db::migrate(&app.db).await.expect("migrating");
+        app
+    }
+
+    /// A database with no tables at all.
+    pub async fn unmigrated() -> TestApp {
+        let database = TestDatabase::create().await;
+        let mut db = database.connect().await;
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        // `CLAIMGRAPH_TEST_PRINT_SQL=1` prints every statement, to see where a count comes from.
+        let print = std::env::var_os("CLAIMGRAPH_TEST_PRINT_SQL").is_some();
+        db.set_metric_callback(move |info| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            if print {
+                eprintln!("SQL {}", info.statement.sql);
+            }
+        });
+        let router = build_app(AppState::new(db.clone()));
+        TestApp {
+            router,
+            db,
+            statements,
+            _database: database,
+        }
+    }
+
+    /// Whether this run is on PostgreSQL.
+    pub fn is_postgres() -> bool {
+        std::env::var(DATABASE_ENV).is_ok_and(|url| !url.is_empty())
+    }
+
+    /// SQL statements run on this app's database so far.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Sends a request through the app.
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("reading the body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Request::get(uri).body(Body::empty()).expect("a valid request"))
+            .await
+    }
+
+    /// POSTs a GraphQL request as JSON and returns the whole response body.
+    pub async fn post_graphql(&self, query: &str, variables: Value) -> TestResponse {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json, application/json")
+            .body(Body::from(body))
+            .expect("a valid request");
+        self.request(request).await
+    }
+
+    /// Runs a query and returns the JSON body (`data` and `errors`).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.post_graphql(query, variables).await.json()
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+}
+
+/// Asserts that a response failed with exactly one error of `code` about `field`, and returns it.
+pub fn single_error<'a>(body: &'a Value, code: &str, field: Option<&str>) -> &'a Value {
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("expected errors: {body:#}"));
+    assert_eq!(errors.len(), 1, "one error expected: {body:#}");
+    let error = &errors[0];
+    assert_eq!(error["extensions"]["code"], code, "{body:#}");
+    if let Some(field) = field {
+        assert_eq!(error["extensions"]["field"], field, "{body:#}");
+    }
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(!message.is_empty(), "an error needs a human message: {body:#}");
+    error
+}
+
+/// A database that exists for one test: a SQLite file in a temporary folder, or a PostgreSQL schema.
+enum TestDatabase {
+    Sqlite { _dir: tempfile::TempDir, url: String },
+    Postgres { url: String, schema: String },
+}
+
+impl TestDatabase {
+    async fn create() -> TestDatabase {
+        match std::env::var(DATABASE_ENV) {
+            Ok(url) if !url.is_empty() => {
+                let schema = unique_name();
+                let admin = Database::connect(url.as_str())
+                    .await
+                    .expect("connecting to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                    .await
+                    .expect("creating a test schema");
+                admin.close().await.expect("closing");
+                TestDatabase::Postgres { url, schema }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite").display());
+                TestDatabase::Sqlite { _dir: dir, url }
+            }
+        }
+    }
+
+    async fn connect(&self) -> DatabaseConnection {
+        match self {
+            TestDatabase::Sqlite { url, .. } => api::db::connect(url, None).await.expect("opening SQLite"),
+            TestDatabase::Postgres { url, schema } => {
+                let mut options = ConnectOptions::new(url.clone());
+                options
+                    .max_connections(4)
+                    .sqlx_logging(false)
+                    .set_schema_search_path(schema.clone());
+                Database::connect(options)
+                    .await
+                    .expect("connecting to PostgreSQL")
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let TestDatabase::Postgres { url, schema } = self else {
+            return;
+        };
+        let (url, schema) = (url.clone(), schema.clone());
+        // Drop runs inside the test's runtime, which cannot block on itself: use a runtime of our own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let admin = Database::connect(url.as_str()).await?;
+                admin
+                    .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test schema: {dropped:?}");
+        }
+    }
+}
+
+/// A name no other test, run or machine is using at the same moment.
+fn unique_name() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "claimgraph_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A seed file of `n` generated claims (`claim-001`, ...), each with 3 mechanisms of 5 steps citing
+/// 2 of the file's studies, and 2 evidence rows (one supporting, one contradicting): a page shaped like
+/// the seed page, for pagination and statement-count tests.
+pub fn generated_claims(n: usize) -> String {
+    let studies = n.max(2);
+    let mut toml = String::new();
+    for c in 1..=n {
+        toml.push_str(&format!(
+            "[[claim]]\nslug = \"claim-{c:03}\"\nstatement = \"Generated claim number {c} about training.\"\n\
+             population = \"adults\"\nintervention = \"method {c}\"\ncomparator = \"usual care\"\n\
+             outcome = \"strength\"\nsynthesis = \"Synthesis of claim {c}.\"\n"
+        ));
+        for rank in 1..=3 {
+            let support = if rank == 1 {
+                "MOST_PROBABLE"
+            } else {
+                "LESS_SUPPORTED"
+            };
+            toml.push_str(&format!("[[claim.mechanism]]\nrank = {rank}\nsupport = \"{support}\"\nsummary = \"Mechanism {rank} of claim {c}.\"\n"));
+            for position in 1..=5 {
+                let a = (c + rank + position) % studies + 1;
+                let b = (c + rank + position + 1) % studies + 1;
+                toml.push_str(&format!(
+                    "[[claim.mechanism.step]]\nposition = {position}\ntext = \"Step {position} of mechanism {rank} of claim {c}.\"\n\
+                     citations = [\"10.5555/gen.{a}\", \"10.5555/gen.{b}\"]\n"
+                ));
+            }
+        }
+        let supporting = c % studies + 1;
+        let contradicting = (c + 1) % studies + 1;
+        toml.push_str(&format!(
+            "[[claim.evidence]]\nstudy = \"10.5555/gen.{supporting}\"\nstance = \"SUPPORTING\"\n"
+        ));
+        toml.push_str(&format!(
+            "[[claim.evidence]]\nstudy = \"10.5555/gen.{contradicting}\"\nstance = \"CONTRADICTING\"\n"
+        ));
+    }
+    for s in 1..=studies {
+        let design = if s % 2 == 0 {
+            "RANDOMISED_CONTROLLED_TRIAL"
+        } else {
+            "COHORT_STUDY"
+        };
+        toml.push_str(&format!(
+            "[[study]]\ndoi = \"10.5555/gen.{s}\"\ntitle = \"Generated study {s}\"\ndesign = \"{design}\"\nyear = 2020\n"
+        ));
+    }
+    toml
+}
+
+impl TestApp {
+    /// Loads `n` generated claims (see [`generated_claims`]) on top of what the database holds.
+    pub async fn load_generated(&self, n: usize) {
+        let file = seeds::parse_str("generated.toml", &generated_claims(n))
+            .unwrap_or_else(|report| panic!("generated seed data: {report}"));
+        load_seed_files(&self.db, &[file])
+            .await
+            .expect("loading generated claims");
+    }
+}

@@ -1,0 +1,12 @@
+//! claimgraph's integration suite: one binary, a module per feature, each test on a database of its
+//! own (see the `tests` crate's harness). SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
+
+mod claim_page;
+mod from_doi;
+mod http;
+mod migrations;
+mod nodes;
+mod pagination;
+mod schema;
+mod seeding;
+mod statements;

@@ -1,0 +1,85 @@
+//! Migrations go up and down cleanly, and the constraints they create hold.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use tests::TestApp;
+
+const TABLES: [&str; 7] = [
+    "citation",
+    "claim",
+    "doi",
+    "evidence",
+    "mechanism",
+    "mechanism_step",
+    "study",
+];
+
+async fn tables(app: &TestApp) -> Vec<String> {
+    let db = &app.db;
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        _ => {
+            "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("listing tables");
+    rows.iter()
+        .filter_map(|r| r.try_get::<String>("", "t").ok())
+        .filter(|t| t != "seaql_migrations")
+        .collect()
+}
+
+#[tokio::test]
+async fn migrations_go_up_down_and_up_again() {
+    let app = TestApp::unmigrated().await;
+    assert!(tables(&app).await.is_empty());
+    Migrator::up(&app.db, None).await.expect("up");
+    assert_eq!(tables(&app).await, TABLES);
+    assert_eq!(
+        Migrator::get_pending_migrations(&app.db)
+            .await
+            .expect("pending")
+            .len(),
+        0
+    );
+    Migrator::down(&app.db, None).await.expect("down");
+    assert!(
+        tables(&app).await.is_empty(),
+        "down leaves {:?}",
+        tables(&app).await
+    );
+    Migrator::up(&app.db, None).await.expect("up again");
+    assert_eq!(tables(&app).await, TABLES);
+}
+
+#[tokio::test]
+async fn each_migration_can_be_undone_one_at_a_time() {
+    let app = TestApp::migrated().await;
+    for remaining in (0..TABLES.len()).rev() {
+        Migrator::down(&app.db, Some(1)).await.expect("one down");
+        assert_eq!(tables(&app).await.len(), remaining);
+    }
+}
+
+#[tokio::test]
+async fn unique_constraints_refuse_duplicates() {
+    let app = TestApp::seeded().await;
+    let db = &app.db;
+    for sql in [
+        "INSERT INTO doi (value) VALUES ('10.3390/jfmk11010080')",
+        "INSERT INTO mechanism_step (mechanism_id, position, text) SELECT mechanism_id, position, 'x' FROM mechanism_step LIMIT 1",
+        "INSERT INTO mechanism (claim_id, rank, support, summary) SELECT claim_id, rank, support, 'x' FROM mechanism LIMIT 1",
+        "INSERT INTO evidence (claim_id, study_id, stance, created_at) SELECT claim_id, study_id, stance, created_at FROM evidence LIMIT 1",
+        "INSERT INTO claim (slug, statement, population, intervention, comparator, outcome, synthesis, created_at, updated_at) \
+         SELECT slug, statement, population, intervention, comparator, outcome, synthesis, created_at, updated_at FROM claim LIMIT 1",
+        "INSERT INTO mechanism (claim_id, rank, support, summary) VALUES (999999, 9, 'RULED_OUT', 'a mechanism of no claim')",
+    ] {
+        let result = db.execute_unprepared(sql).await;
+        assert!(result.is_err(), "accepted: {sql}");
+    }
+}
