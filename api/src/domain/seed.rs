@@ -316,10 +316,12 @@ async fn sync_steps<C: ConnectionTrait>(
             .map(|c| c.doi_id)
             .collect();
         if current != wanted {
-            citation::Entity::delete_many()
-                .filter(citation::Column::MechanismStepId.eq(id))
-                .exec(db)
-                .await?;
+            if !current.is_empty() {
+                citation::Entity::delete_many()
+                    .filter(citation::Column::MechanismStepId.eq(id))
+                    .exec(db)
+                    .await?;
+            }
             for (doi_id, position) in wanted.into_iter().zip(1..) {
                 citation::ActiveModel {
                     mechanism_step_id: Set(id),

@@ -70,6 +70,9 @@ impl Query {
             .one(database(ctx)?)
             .await
             .map_err(ApiError::from)?;
+        if let Some(row) = &row {
+            prefetch_claims(loader(ctx)?, &ctx.look_ahead(), &[row.id]).await?;
+        }
         Ok(row.map(Claim))
     }
 
