@@ -3,8 +3,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use axum::http::HeaderValue;
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+
+use crate::db::PoolSettings;
+use crate::graphql::SchemaOptions;
+use crate::graphql::limits::Limits;
+use crate::http::HttpOptions;
 
 /// Where data lives when nothing is configured: a SQLite file in the working directory, created on
 /// first start.
@@ -40,9 +47,142 @@ pub struct Cli {
     #[arg(long, env = "CLAIMGRAPH_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
 
+    /// PostgreSQL only: the longest a single SQL statement may run before the database cancels it.
+    #[arg(
+        long,
+        env = "CLAIMGRAPH_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+
+    /// The longest a request waits for a free database connection.
+    #[arg(
+        long,
+        env = "CLAIMGRAPH_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
+
+    /// The longest a GraphQL request may run before it is stopped with a `TIMEOUT` error (503).
+    #[arg(
+        long,
+        env = "CLAIMGRAPH_REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub request_timeout_ms: u64,
+
+    /// Whether introspection (`__schema`, `__type`) answers: `true` or `false`. On for this public
+    /// API; turning it off also breaks GraphiQL's docs and code generators.
+    #[arg(long, env = "CLAIMGRAPH_INTROSPECTION", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub introspection: bool,
+
+    /// Whether validation errors suggest field names ("did you mean ...?"): `true` or `false`.
+    #[arg(long, env = "CLAIMGRAPH_SUGGESTIONS", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub suggestions: bool,
+
+    /// Whether `/graphiql` is served: `true` or `false`.
+    #[arg(long, env = "CLAIMGRAPH_GRAPHIQL", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub graphiql: bool,
+
+    /// Origins that browsers may call the API from, comma-separated
+    /// (`https://a.example,https://b.example`), or `*` for any origin.
+    #[arg(long, env = "CLAIMGRAPH_CORS_ORIGINS", default_value = "*", global = true)]
+    pub cors_origins: String,
+
+    /// The query limits (see `graphql::limits`).
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The schema's limits and switches.
+    pub fn schema_options(&self) -> SchemaOptions {
+        SchemaOptions {
+            limits: (&self.limits).into(),
+            introspection: self.introspection,
+            suggestions: self.suggestions,
+        }
+    }
+
+    /// The HTTP layer's options; an origin that is not a valid header value is an error.
+    pub fn http_options(&self) -> anyhow::Result<HttpOptions> {
+        let origins = self.cors_origins.trim();
+        let cors_origins = if origins == "*" {
+            None
+        } else {
+            let parsed = origins
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| {
+                    HeaderValue::from_str(o)
+                        .map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Some(parsed)
+        };
+        Ok(HttpOptions {
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            graphiql: self.graphiql,
+            cors_origins,
+        })
+    }
+
+    /// The database pool settings the flags describe.
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_max_connections,
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+        }
+    }
+}
+
+/// Flags for [`Limits`]; the defaults are `Limits::default()`'s.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// The longest query text accepted, in bytes.
+    #[arg(long, env = "CLAIMGRAPH_MAX_QUERY_BYTES", default_value_t = Limits::default().max_query_bytes, global = true)]
+    pub max_query_bytes: usize,
+    /// The deepest selection accepted, fragments expanded (GraphiQL's introspection needs 13).
+    #[arg(long, env = "CLAIMGRAPH_MAX_DEPTH", default_value_t = Limits::default().max_depth, global = true)]
+    pub max_depth: usize,
+    /// The highest query complexity accepted (lists weighted by page size; a claim page is about 1,000).
+    #[arg(long, env = "CLAIMGRAPH_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity, global = true)]
+    pub max_complexity: usize,
+    /// The most aliased fields in one document.
+    #[arg(long, env = "CLAIMGRAPH_MAX_ALIASES", default_value_t = Limits::default().max_aliases, global = true)]
+    pub max_aliases: usize,
+    /// The most directives in one document.
+    #[arg(long, env = "CLAIMGRAPH_MAX_DIRECTIVES", default_value_t = Limits::default().max_directives, global = true)]
+    pub max_directives: usize,
+    /// The most fragment definitions in one document.
+    #[arg(long, env = "CLAIMGRAPH_MAX_FRAGMENTS", default_value_t = Limits::default().max_fragments, global = true)]
+    pub max_fragments: usize,
+    /// The most field selections once fragments are expanded.
+    #[arg(long, env = "CLAIMGRAPH_MAX_EXPANDED_FIELDS", default_value_t = Limits::default().max_expanded_fields, global = true)]
+    pub max_expanded_fields: usize,
+}
+
+impl From<&LimitArgs> for Limits {
+    fn from(args: &LimitArgs) -> Self {
+        Limits {
+            max_query_bytes: args.max_query_bytes,
+            max_depth: args.max_depth,
+            max_complexity: args.max_complexity,
+            max_aliases: args.max_aliases,
+            max_directives: args.max_directives,
+            max_fragments: args.max_fragments,
+            max_expanded_fields: args.max_expanded_fields,
+        }
+    }
 }
 
 /// The log output format.
@@ -70,6 +210,17 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in `api/schema.graphql`.
     Schema,
+    /// Write a synthetic graph of N claims (slugs gen-000001, ...) for benchmarks, after migrating.
+    /// The same N and seed give the same graph. A database that already holds generated claims is
+    /// refused.
+    Generate {
+        /// How many claims to write (each with 3 mechanisms of 5 steps, citations and evidence).
+        #[arg(long)]
+        claims: usize,
+        /// The random seed.
+        #[arg(long, default_value_t = crate::domain::generate::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 /// Which way `migrate` goes.

@@ -5,8 +5,42 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait};
 
-/// Opens a pool on `url` (SQLite or PostgreSQL).
+/// How the pool behaves; the defaults suit a 2-core machine.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    /// Connections in the pool; `None` picks 4 on SQLite and 10 on PostgreSQL.
+    pub max_connections: Option<u32>,
+    /// The longest a caller waits for a free connection.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL only: the longest one statement may run before the server cancels it.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens a pool on `url` (SQLite or PostgreSQL) with default settings but the pool size.
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+    connect_with(
+        url,
+        PoolSettings {
+            max_connections,
+            ..PoolSettings::default()
+        },
+    )
+    .await
+}
+
+/// Opens a pool on `url` (SQLite or PostgreSQL).
+pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    let max_connections = settings.max_connections;
     let sqlite = url.starts_with("sqlite:");
     // An in-memory SQLite database exists once per connection: a pool of them would be many databases.
     let in_memory = sqlite && url.contains(":memory:");
@@ -22,8 +56,17 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
         .max_connections(max_connections.unwrap_or(default_max))
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(settings.acquire_timeout)
         .sqlx_logging(false);
+    if !sqlite {
+        // Every connection of the pool gets it, set by the server at connection start-up.
+        options.map_sqlx_postgres_opts(move |pg| {
+            pg.options([(
+                "statement_timeout",
+                format!("{}ms", settings.statement_timeout.as_millis()),
+            )])
+        });
+    }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite && !in_memory {
         // Readers never wait for the writer; the setting is stored in the file.

@@ -27,6 +27,10 @@ pub enum ErrorCode {
     GraphqlParseFailed,
     /// The document is GraphQL but not valid against the schema.
     GraphqlValidationFailed,
+    /// The query asks for more than the server's limits allow (depth, complexity, aliases, ...).
+    QueryTooComplex,
+    /// The request ran past the server's request timeout.
+    Timeout,
     /// The server failed; the cause is in its log.
     InternalServerError,
 }
@@ -37,6 +41,8 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }

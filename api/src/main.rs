@@ -5,6 +5,7 @@
 
 use anyhow::Context;
 use api::config::{Cli, Command, LogFormat, MigrateDirection};
+use api::domain::generate::{GenerateError, GenerateOptions, generate};
 use api::domain::seed::load_seed_files;
 use api::{AppState, build_app, build_schema, db};
 use clap::Parser;
@@ -21,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate { direction } => {
-            let db = db::connect(&cli.database_url, cli.db_max_connections)
+            let db = db::connect_with(&cli.database_url, cli.pool_settings())
                 .await
                 .context("connecting to the database")?;
             match direction {
@@ -45,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(2);
                 }
             };
-            let db = db::connect(&cli.database_url, cli.db_max_connections)
+            let db = db::connect_with(&cli.database_url, cli.pool_settings())
                 .await
                 .context("connecting to the database")?;
             db::migrate(&db).await.context("migrating")?;
@@ -59,12 +60,39 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Generate { claims, seed } => {
+            let db = db::connect_with(&cli.database_url, cli.pool_settings())
+                .await
+                .context("connecting to the database")?;
+            db::migrate(&db).await.context("migrating")?;
+            let started = std::time::Instant::now();
+            let summary = match generate(&db, &GenerateOptions::new(*claims, *seed)).await {
+                Ok(summary) => summary,
+                Err(refused @ GenerateError::AlreadyGenerated { .. }) => {
+                    eprintln!("{refused}");
+                    std::process::exit(2);
+                }
+                Err(err) => return Err(err.into()),
+            };
+            tracing::info!(
+                seed,
+                claims = summary.claims,
+                mechanisms = summary.mechanisms,
+                mechanism_steps = summary.mechanism_steps,
+                citations = summary.citations,
+                studies = summary.studies,
+                evidence = summary.evidence,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "generated claims written"
+            );
+            Ok(())
+        }
         Command::Serve => serve(&cli).await,
     }
 }
 
 async fn serve(cli: &Cli) -> anyhow::Result<()> {
-    let db = db::connect(&cli.database_url, cli.db_max_connections)
+    let db = db::connect_with(&cli.database_url, cli.pool_settings())
         .await
         .context("connecting to the database")?;
     db::migrate(&db).await.context("migrating")?;
@@ -85,10 +113,17 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", cli.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "claimgraph is serving GraphQL at http://{address}/graphql and GraphiQL at http://{address}/graphiql");
-    axum::serve(listener, build_app(AppState::new(db.clone())))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    axum::serve(
+        listener,
+        build_app(AppState::configured(
+            db.clone(),
+            cli.schema_options(),
+            cli.http_options()?,
+        )),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     db.close().await.context("closing the database")?;
     tracing::info!("stopped");
     Ok(())

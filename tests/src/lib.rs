@@ -116,6 +116,16 @@ impl TestApp {
         }
     }
 
+    /// The same app and database, served with other schema and HTTP options.
+    pub fn reconfigured(
+        mut self,
+        schema: api::graphql::SchemaOptions,
+        http: api::http::HttpOptions,
+    ) -> TestApp {
+        self.router = build_app(AppState::configured(self.db.clone(), schema, http));
+        self
+    }
+
     /// Whether this run is on PostgreSQL.
     pub fn is_postgres() -> bool {
         std::env::var(DATABASE_ENV).is_ok_and(|url| !url.is_empty())

@@ -2,11 +2,16 @@
 //! own (see the `tests` crate's harness). SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
 
 mod claim_page;
+mod conformance;
+mod errors;
 mod from_doi;
+mod generate;
 mod http;
+mod limits;
 mod migrations;
 mod nodes;
 mod pagination;
+mod production;
 mod schema;
 mod seeding;
 mod statements;

@@ -7,6 +7,7 @@
 pub mod connection;
 pub mod enums;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 mod node;
 mod prefetch;
@@ -25,10 +26,46 @@ pub use types::{Claim, Doi, Evidence, Mechanism, MechanismStep, Study};
 /// The executable schema.
 pub type ClaimgraphSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
+/// How the schema is built: its limits and the switches a production deployment may turn.
+#[derive(Clone, Debug)]
+pub struct SchemaOptions {
+    pub limits: limits::Limits,
+    /// Whether `__schema` and `__type` answer. On by default: this is a public API, and GraphiQL
+    /// and code generators need it.
+    pub introspection: bool,
+    /// Whether validation errors suggest field names ("did you mean ...?").
+    pub suggestions: bool,
+}
+
+impl Default for SchemaOptions {
+    fn default() -> Self {
+        SchemaOptions {
+            limits: limits::Limits::default(),
+            introspection: true,
+            suggestions: true,
+        }
+    }
+}
+
+/// Builds the schema with the default options.
+pub fn build_schema() -> ClaimgraphSchema {
+    build_schema_with(SchemaOptions::default())
+}
+
 /// Builds the schema. Request-scoped data (the loader) is added per request, never here: a loader in
 /// the schema's data would batch and cache across users.
-pub fn build_schema() -> ClaimgraphSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription).finish()
+pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
+    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+        .extension(limits::QueryLimits(std::sync::Arc::new(options.limits)))
+        // Directives repeated on one field; the document-wide count is in `limits`.
+        .limit_directives(10);
+    if !options.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !options.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// A fresh per-request loader over `db`.

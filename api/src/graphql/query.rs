@@ -40,6 +40,7 @@ impl Query {
     }
 
     /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names nothing.
+    #[graphql(complexity = "ids.len().max(1) * child_complexity")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
@@ -78,6 +79,7 @@ impl Query {
 
     /// Lists claims, a page at a time.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn claims(
         &self,
         ctx: &Context<'_>,
@@ -132,6 +134,7 @@ impl Query {
     }
 
     /// Lists studies, a page at a time, oldest record first.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn studies(
         &self,
         ctx: &Context<'_>,

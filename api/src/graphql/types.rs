@@ -73,6 +73,7 @@ impl Claim {
     }
 
     /// The mechanisms that may explain the claim, most probable first (by rank).
+    #[graphql(complexity = "crate::graphql::limits::EXPECTED_MECHANISMS * child_complexity")]
     async fn mechanisms(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Mechanism>> {
         Ok(load_list(ctx, MechanismsByClaim(self.0.id))
             .await?
@@ -88,6 +89,7 @@ impl Claim {
     }
 
     /// The studies that bear on the claim, oldest evidence first; `stance` lists one side only.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn evidence(
         &self,
         ctx: &Context<'_>,
@@ -119,6 +121,7 @@ impl Claim {
 
     /// The gold-standard evidence ladder: what ideal evidence for this claim would look like,
     /// strongest first, with the studies in its evidence that already meet each rung.
+    #[graphql(complexity = "crate::graphql::limits::LADDER_RUNGS * child_complexity")]
     async fn evidence_needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EvidenceNeed>> {
         let rows = load_list(ctx, EvidenceByClaim(self.0.id)).await?;
         let studies = load_many(ctx, rows.iter().map(|e| StudyById(e.study_id)).collect()).await?;
@@ -178,6 +181,7 @@ impl ClaimSynthesis {
     }
 
     /// The distinct studies the claim's mechanism steps cite, through their DOIs.
+    #[graphql(complexity = "crate::graphql::limits::EXPECTED_STUDIES * child_complexity")]
     async fn studies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Study>> {
         let ids = load_list(ctx, StudiesCitedByClaim(self.claim_id)).await?;
         Ok(load_many(ctx, ids.into_iter().map(StudyById).collect())
@@ -230,6 +234,7 @@ pub struct EvidenceNeed {
     /// The ideal study, phrased in the claim's own population, intervention, comparator and outcome.
     pub description: String,
     /// Studies in the claim's evidence whose design already reaches this rung.
+    #[graphql(complexity = "crate::graphql::limits::EXPECTED_STUDIES * child_complexity")]
     pub met_by: Vec<Study>,
 }
 
@@ -266,6 +271,7 @@ impl Mechanism {
     }
 
     /// The mechanism's steps, in causal order (by position).
+    #[graphql(complexity = "crate::graphql::limits::EXPECTED_STEPS * child_complexity")]
     async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MechanismStep>> {
         Ok(load_list(ctx, MechanismStepsByMechanism(self.0.id))
             .await?
@@ -305,6 +311,7 @@ impl MechanismStep {
     }
 
     /// The DOIs the step cites, in citation order.
+    #[graphql(complexity = "crate::graphql::limits::EXPECTED_CITATIONS * child_complexity")]
     async fn citations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Doi>> {
         Ok(load_list(ctx, DoisCitedByStep(self.0.id))
             .await?
@@ -349,6 +356,7 @@ impl Doi {
     }
 
     /// The mechanism steps that cite this DOI.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn cited_by(
         &self,
         ctx: &Context<'_>,
@@ -428,6 +436,7 @@ impl Study {
     }
 
     /// The claims this study supports or contradicts, as evidence rows; `stance` lists one side.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn evidence(
         &self,
         ctx: &Context<'_>,

@@ -1,89 +1,140 @@
 //! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them.
 
 mod graphiql;
+mod graphql;
 
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use std::time::Duration;
+
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::error::ErrorCode;
-use crate::graphql::{ClaimgraphSchema, build_schema, request_loader};
+use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_schema_with};
 
-/// The largest request body accepted; a claim page query is a few KiB.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The header that carries a request's id, set on arrival when the client sent none, and returned.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// What every handler shares: the schema and the database pool.
+/// What every handler shares: the schema, the database pool and the HTTP options.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: ClaimgraphSchema,
     pub db: DatabaseConnection,
+    pub options: HttpOptions,
+}
+
+/// The HTTP layer's settings (see `config.rs` for their flags).
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    /// The longest a GraphQL request may run; past it the answer is 503 with `TIMEOUT`.
+    pub request_timeout: Duration,
+    /// Whether `/graphiql` is served.
+    pub graphiql: bool,
+    /// Origins allowed to call the API from a browser; `None` allows any (no credentials are used).
+    pub cors_origins: Option<Vec<HeaderValue>>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            request_timeout: Duration::from_secs(10),
+            graphiql: true,
+            cors_origins: None,
+        }
+    }
 }
 
 impl AppState {
+    /// The state with the default options.
     pub fn new(db: DatabaseConnection) -> Self {
+        AppState::configured(db, SchemaOptions::default(), HttpOptions::default())
+    }
+
+    /// The state with the given options.
+    pub fn configured(db: DatabaseConnection, schema: SchemaOptions, options: HttpOptions) -> Self {
         AppState {
-            schema: build_schema(),
+            schema: build_schema_with(schema),
             db,
+            options,
         }
     }
 }
 
 /// The whole HTTP app.
 pub fn build_app(state: AppState) -> Router {
+    let graphiql_routes = if state.options.graphiql {
+        Router::new()
+            .route("/graphiql", get(graphiql::page))
+            .route("/graphiql/{file}", get(graphiql::asset))
+            .route("/", get(|| async { Redirect::temporary("/graphiql") }))
+    } else {
+        Router::new()
+    };
+    let cors = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER)])
+        .max_age(Duration::from_secs(3600))
+        .allow_origin(match &state.options.cors_origins {
+            Some(origins) => AllowOrigin::list(origins.clone()),
+            None => AllowOrigin::any(),
+        });
     Router::new()
-        .route("/graphql", get(graphql).post(graphql))
-        .route("/graphiql", get(graphiql::page))
-        .route("/graphiql/{file}", get(graphiql::asset))
+        // The one route that reads a body: the handler enforces the size limit itself, so that an
+        // oversized body is refused as a JSON GraphQL error like every other refusal there.
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .fallback(graphql::other_method),
+        )
+        .merge(graphiql_routes)
         .route("/health", get(health))
-        .route("/", get(|| async { Redirect::temporary("/graphiql") }))
+        .route("/ready", get(ready))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    // The path only: a GET query's text and variables stay out of the logs.
+                    let id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                })
                 .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(tower_http::LatencyUnit::Micros),
-                ),
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Millis)),
         )
+        .layer(cors)
+        // Defaults for every response; the GraphiQL page sets its own policy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER)))
+        .layer(SetRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER), MakeRequestUuid))
 }
 
-/// Runs one GraphQL request (GET or POST) with a fresh per-request loader.
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    let request = request.into_inner().data(request_loader(state.db.clone()));
-    let mut response = state.schema.execute(request).await;
-    for error in &mut response.errors {
-        classify(error);
+/// Readiness: the database answers; 503 while it does not, so a load balancer stops sending traffic.
+async fn ready(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(err) => {
+            tracing::warn!(error.cause = %err, "readiness check failed: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
     }
-    response.into()
-}
-
-/// Gives every error an `extensions.code`. Our resolvers set theirs; what is left comes from
-/// async-graphql before execution: a document that does not parse, or one that fails validation
-/// (unknown fields, wrong argument or variable types).
-fn classify(error: &mut async_graphql::ServerError) {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_some() {
-        return;
-    }
-    let code = if !error.path.is_empty() {
-        // A resolver error that bypassed `ApiError`: never show its text.
-        error.message = crate::error::INTERNAL_MESSAGE.to_owned();
-        ErrorCode::InternalServerError
-    } else if error.message.trim_start().starts_with("-->") {
-        ErrorCode::GraphqlParseFailed
-    } else {
-        ErrorCode::GraphqlValidationFailed
-    };
-    extensions.set("code", code.as_str());
 }
 
 /// Liveness: the process answers.

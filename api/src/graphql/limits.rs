@@ -1,0 +1,360 @@
+//! Query limits: what one request may ask of the server, checked before any resolver runs.
+//!
+//! The cheap checks come first, on the text (its length) and on the parsed document (aliases,
+//! directives, fragments, and the size and depth the document has once its fragments are expanded,
+//! computed with memoisation so a "fragment bomb" costs linear time). Then async-graphql's validation
+//! computes the query's complexity, in which every list and connection is weighted by its page size
+//! or its expected length (see [`page_cost`] and the `EXPECTED_*` sizes), and we refuse what exceeds
+//! the limit. Every refusal is a `QUERY_TOO_COMPLEX` error that names the limit, its value and what
+//! the query asked for.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
+};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Name, Request, ServerError, ServerResult, ValidationResult};
+
+use crate::error::ErrorCode;
+
+/// Mechanisms a claim is expected to have, for pricing `mechanisms`.
+pub const EXPECTED_MECHANISMS: usize = 5;
+/// Steps a mechanism is expected to have, for pricing `steps`.
+pub const EXPECTED_STEPS: usize = 10;
+/// DOIs a step is expected to cite, for pricing `citations`.
+pub const EXPECTED_CITATIONS: usize = 3;
+/// Studies a short list (a synthesis, a ladder rung) is expected to hold.
+pub const EXPECTED_STUDIES: usize = 10;
+/// Rungs of the evidence ladder.
+pub const LADDER_RUNGS: usize = 5;
+
+/// The complexity of a connection field: its page size times the cost of one item. The page size
+/// is what the query asks for (`first` or `last`), else the default page; out-of-range values are
+/// priced at the maximum (the resolver refuses them anyway).
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    use crate::graphql::connection::{DEFAULT_PAGE, MAX_PAGE};
+    let size = match first.or(last) {
+        Some(n) => usize::try_from(n).map_or(MAX_PAGE, |n| n.min(MAX_PAGE)),
+        None => DEFAULT_PAGE,
+    };
+    size.max(1).saturating_mul(child_complexity)
+}
+
+/// The limits, all configurable (see `config.rs`); the defaults let GraphiQL's introspection query
+/// (depth 13, complexity about 230) and a page of 50 claim pages through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest query text, in bytes.
+    pub max_query_bytes: usize,
+    /// The deepest selection, fragments expanded.
+    pub max_depth: usize,
+    /// The highest complexity (see the module documentation).
+    pub max_complexity: usize,
+    /// Aliased fields in one document.
+    pub max_aliases: usize,
+    /// Directives in one document.
+    pub max_directives: usize,
+    /// Fragment definitions in one document.
+    pub max_fragments: usize,
+    /// Field selections once fragments are expanded: what validation would walk.
+    pub max_expanded_fields: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_query_bytes: 64 * 1024,
+            max_depth: 15,
+            max_complexity: 60_000,
+            max_aliases: 50,
+            max_directives: 50,
+            max_fragments: 50,
+            max_expanded_fields: 10_000,
+        }
+    }
+}
+
+/// A refusal: `QUERY_TOO_COMPLEX`, naming the limit, its value and what the query asked for.
+fn too_complex(limit: &str, max: usize, actual: usize, what: &str) -> ServerError {
+    let mut error = ServerError::new(
+        format!(
+            "The query {what} ({actual}) is over this server's limit of {max}; ask for less per request."
+        ),
+        None,
+    );
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", ErrorCode::QueryTooComplex.as_str());
+    extensions.set("limit", limit);
+    extensions.set("max", max as u64);
+    extensions.set("actual", actual as u64);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// What a document holds, counted before validation.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DocumentShape {
+    pub aliases: usize,
+    pub directives: usize,
+    pub fragments: usize,
+    /// Field selections with every fragment spread expanded (saturating).
+    pub expanded_fields: usize,
+    /// Depth with every fragment spread expanded.
+    pub depth: usize,
+    /// A fragment that spreads itself, directly or not; validation reports it, we only stop walking.
+    pub cycle: bool,
+}
+
+/// Per fragment: (expanded fields, depth) once computed; `None` while being computed.
+type Memo<'a> = HashMap<&'a Name, Option<(usize, usize)>>;
+
+impl DocumentShape {
+    pub fn of(document: &ExecutableDocument) -> Self {
+        let mut shape = DocumentShape {
+            fragments: document.fragments.len(),
+            ..Default::default()
+        };
+        for fragment in document.fragments.values() {
+            shape.directives += fragment.node.directives.len();
+            shape.count_syntax(&fragment.node.selection_set.node);
+        }
+        let mut memo = Memo::new();
+        for (_, operation) in document.operations.iter() {
+            shape.directives += operation.node.directives.len();
+            shape.directives += operation
+                .node
+                .variable_definitions
+                .iter()
+                .map(|v| v.node.directives.len())
+                .sum::<usize>();
+            shape.count_syntax(&operation.node.selection_set.node);
+            let (fields, depth) = shape.expand(document, &operation.node.selection_set.node, &mut memo);
+            shape.expanded_fields = shape.expanded_fields.saturating_add(fields);
+            shape.depth = shape.depth.max(depth);
+        }
+        shape
+    }
+
+    /// Counts aliases and directives as written (fragments once, where they are defined).
+    fn count_syntax(&mut self, set: &SelectionSet) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    self.aliases += usize::from(field.node.alias.is_some());
+                    self.directives += field.node.directives.len();
+                    self.count_syntax(&field.node.selection_set.node);
+                }
+                Selection::FragmentSpread(spread) => self.directives += spread.node.directives.len(),
+                Selection::InlineFragment(inline) => {
+                    self.directives += inline.node.directives.len();
+                    self.count_syntax(&inline.node.selection_set.node);
+                }
+            }
+        }
+    }
+
+    /// (expanded fields, depth) of a selection set; each fragment is expanded once (memoised).
+    fn expand<'a>(
+        &mut self,
+        document: &'a ExecutableDocument,
+        set: &'a SelectionSet,
+        memo: &mut Memo<'a>,
+    ) -> (usize, usize) {
+        let mut fields = 0usize;
+        let mut depth = 0usize;
+        for item in &set.items {
+            let (f, d) = match &item.node {
+                Selection::Field(field) => {
+                    let (f, d) = self.expand(document, &field.node.selection_set.node, memo);
+                    (f.saturating_add(1), d + 1)
+                }
+                Selection::InlineFragment(inline) => {
+                    self.expand(document, &inline.node.selection_set.node, memo)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    match memo.get(name) {
+                        Some(Some(done)) => *done,
+                        Some(None) => {
+                            self.cycle = true;
+                            (0, 0)
+                        }
+                        None => match document.fragments.get(name) {
+                            Some(fragment) => {
+                                memo.insert(name, None);
+                                let done = self.expand(document, &fragment.node.selection_set.node, memo);
+                                memo.insert(name, Some(done));
+                                done
+                            }
+                            None => (0, 0),
+                        },
+                    }
+                }
+            };
+            fields = fields.saturating_add(f);
+            depth = depth.max(d);
+        }
+        (fields, depth)
+    }
+}
+
+/// The async-graphql extension that applies [`Limits`].
+pub struct QueryLimits(pub Arc<Limits>);
+
+impl ExtensionFactory for QueryLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(QueryLimitsExtension(self.0.clone()))
+    }
+}
+
+struct QueryLimitsExtension(Arc<Limits>);
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for QueryLimitsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let limits = &self.0;
+        if request.query.len() > limits.max_query_bytes {
+            return Err(too_complex(
+                "queryBytes",
+                limits.max_query_bytes,
+                request.query.len(),
+                "text length in bytes",
+            ));
+        }
+        // Parse here, once (the request keeps the document): async-graphql's own checks after
+        // parsing expand fragment spreads without memoisation, so a fragment bomb must be stopped
+        // before them.
+        let mut request = request;
+        let shape = DocumentShape::of(request.parsed_query()?);
+        if shape.cycle {
+            // Validation would say the same, but only after walks that a cycle makes endless.
+            let mut error = ServerError::new(
+                "A fragment spreads itself, directly or through other fragments.",
+                None,
+            );
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", ErrorCode::GraphqlValidationFailed.as_str());
+            error.extensions = Some(extensions);
+            return Err(error);
+        }
+        let checks = [
+            ("aliases", limits.max_aliases, shape.aliases, "uses aliases"),
+            (
+                "directives",
+                limits.max_directives,
+                shape.directives,
+                "uses directives",
+            ),
+            (
+                "fragments",
+                limits.max_fragments,
+                shape.fragments,
+                "defines fragments",
+            ),
+            (
+                "expandedFields",
+                limits.max_expanded_fields,
+                shape.expanded_fields,
+                "selects fields once fragments are expanded",
+            ),
+            ("depth", limits.max_depth, shape.depth, "nests selections deeply"),
+        ];
+        for (limit, max, actual, what) in checks {
+            if actual > max {
+                return Err(too_complex(limit, max, actual, what));
+            }
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let limits = &self.0;
+        if result.complexity > limits.max_complexity {
+            return Err(vec![too_complex(
+                "complexity",
+                limits.max_complexity,
+                result.complexity,
+                "complexity",
+            )]);
+        }
+        if result.depth > limits.max_depth {
+            return Err(vec![too_complex(
+                "depth",
+                limits.max_depth,
+                result.depth,
+                "nests selections deeply",
+            )]);
+        }
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(query: &str) -> DocumentShape {
+        DocumentShape::of(&async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    #[test]
+    fn aliases_directives_and_fragments_are_counted_as_written() {
+        let s = shape(
+            "query Q { a: __typename b: __typename @skip(if: false) ...F } fragment F on Query { c: __typename }",
+        );
+        assert_eq!((s.aliases, s.directives, s.fragments), (3, 1, 1));
+    }
+
+    #[test]
+    fn fragments_are_expanded_where_they_are_spread() {
+        let s = shape(
+            "{ claim(slug: \"x\") { ...A ...A } } fragment A on Claim { slug mechanisms { ...B } } fragment B on Mechanism { rank summary }",
+        );
+        // claim + 2 x (slug + mechanisms + rank + summary)
+        assert_eq!(s.expanded_fields, 9);
+        assert_eq!(s.depth, 3);
+    }
+
+    #[test]
+    fn a_fragment_bomb_is_sized_without_being_walked() {
+        // Each fragment spreads the next twice: 2^40 fields once expanded.
+        let mut query = String::from("{ ...F0 }");
+        for i in 0..40 {
+            query.push_str(&format!(
+                " fragment F{i} on Query {{ ...F{n} ...F{n} }}",
+                n = i + 1
+            ));
+        }
+        query.push_str(" fragment F40 on Query { __typename }");
+        let s = shape(&query);
+        assert!(s.expanded_fields > 1 << 39, "{}", s.expanded_fields);
+    }
+
+    #[test]
+    fn a_fragment_cycle_is_noticed_and_stops_the_walk() {
+        let s = shape("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }");
+        assert!(s.cycle);
+    }
+
+    #[test]
+    fn a_page_costs_its_size_times_one_item() {
+        assert_eq!(page_cost(Some(10), None, 7), 70);
+        assert_eq!(page_cost(None, Some(3), 7), 21);
+        assert_eq!(page_cost(None, None, 7), 140);
+        assert_eq!(page_cost(Some(1000), None, 1), 100);
+        assert_eq!(page_cost(Some(-5), None, 1), 100);
+        assert_eq!(page_cost(Some(0), None, 4), 4);
+    }
+}

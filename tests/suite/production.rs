@@ -1,0 +1,160 @@
+//! The production switches: security headers, CORS, readiness, timeouts, and turning off
+//! introspection, suggestions and GraphiQL.
+
+use std::time::Duration;
+
+use api::graphql::SchemaOptions;
+use api::http::HttpOptions;
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, StatusCode};
+use serde_json::json;
+use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, single_error};
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::seeded().await;
+    for response in [
+        app.get("/health").await,
+        app.post_graphql("{ __typename }", json!({})).await,
+    ] {
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(response.header("x-frame-options"), Some("DENY"));
+        assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(
+            response.header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+        assert!(response.header("x-request-id").is_some_and(|id| !id.is_empty()));
+    }
+}
+
+#[tokio::test]
+async fn graphiql_is_served_with_a_same_origin_script_policy() {
+    let app = TestApp::seeded().await;
+    let page = app.get("/graphiql").await;
+    let policy = page.header("content-security-policy").expect("a policy");
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+}
+
+#[tokio::test]
+async fn graphiql_can_be_turned_off() {
+    let app = TestApp::seeded().await.reconfigured(
+        SchemaOptions::default(),
+        HttpOptions {
+            graphiql: false,
+            ..HttpOptions::default()
+        },
+    );
+    assert_eq!(app.get("/graphiql").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/graphiql/start.js").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.data("{ __typename }", json!({})).await["__typename"], "Query");
+}
+
+#[tokio::test]
+async fn introspection_and_suggestions_can_be_turned_off() {
+    let app = TestApp::seeded().await;
+    let on = app
+        .graphql("{ claim(slug: \"x\") { statment } }", json!({}))
+        .await;
+    assert!(
+        on["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Did you mean")),
+        "{on:#}"
+    );
+    let app = app.reconfigured(
+        SchemaOptions {
+            introspection: false,
+            suggestions: false,
+            ..SchemaOptions::default()
+        },
+        HttpOptions::default(),
+    );
+    let off = app
+        .graphql("{ claim(slug: \"x\") { statment } }", json!({}))
+        .await;
+    assert!(
+        off["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| !m.contains("Did you mean")),
+        "{off:#}"
+    );
+    // async-graphql answers introspection fields with null when it is off.
+    let body = app
+        .graphql(
+            "{ __schema { types { name } } __type(name: \"Claim\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        body["data"]["__schema"].is_null() && body["data"]["__type"].is_null(),
+        "introspection still answers: {body:#}"
+    );
+    // Ordinary queries are unaffected.
+    assert_eq!(
+        app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await["claim"]["slug"],
+        SEED_SLUG
+    );
+}
+
+fn preflight(origin: &str) -> Request<Body> {
+    Request::builder()
+        .method("OPTIONS")
+        .uri("/graphql")
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .body(Body::empty())
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn any_origin_may_call_by_default_and_a_configured_list_is_enforced() {
+    let app = TestApp::seeded().await;
+    let open = app.request(preflight("https://elsewhere.example")).await;
+    assert_eq!(open.header("access-control-allow-origin"), Some("*"));
+    let app = app.reconfigured(
+        SchemaOptions::default(),
+        HttpOptions {
+            cors_origins: Some(vec![HeaderValue::from_static("https://front.example")]),
+            ..HttpOptions::default()
+        },
+    );
+    let allowed = app.request(preflight("https://front.example")).await;
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://front.example")
+    );
+    let refused = app.request(preflight("https://elsewhere.example")).await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn ready_follows_the_database_and_health_does_not() {
+    let app = TestApp::seeded().await;
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json(), json!({ "status": "ready" }));
+    app.db.clone().close().await.expect("closing the pool");
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json(), json!({ "status": "unavailable" }));
+    assert_eq!(app.get("/health").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_past_the_timeout_is_stopped_with_timeout() {
+    let app = TestApp::seeded().await.reconfigured(
+        SchemaOptions::default(),
+        HttpOptions {
+            request_timeout: Duration::ZERO,
+            ..HttpOptions::default()
+        },
+    );
+    let response = app.post_graphql(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    let body = response.json();
+    single_error(&body, "TIMEOUT", None);
+    assert!(body.get("data").is_none_or(|d| d.is_null()));
+}
