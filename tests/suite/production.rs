@@ -158,3 +158,43 @@ async fn a_request_past_the_timeout_is_stopped_with_timeout() {
     single_error(&body, "TIMEOUT", None);
     assert!(body.get("data").is_none_or(|d| d.is_null()));
 }
+
+#[tokio::test]
+async fn a_get_query_is_cacheable_and_revalidates_with_its_etag() {
+    let app = TestApp::seeded().await;
+    let uri = "/graphql?query=%7B%20claim(slug%3A%20%22rest-pause-training%22)%20%7B%20slug%20%7D%20%7D";
+    let first = app.get(uri).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.header("cache-control"), Some("public, max-age=60"));
+    let etag = first.header("etag").expect("an ETag").to_owned();
+    let again = app
+        .request(
+            Request::get(uri)
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let stale = app
+        .request(
+            Request::get(uri)
+                .header("if-none-match", "\"0\"")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert_eq!(stale.json(), first.json());
+    // POSTs and answers with errors are not cached.
+    let post = app
+        .post_graphql("{ claim(slug: \"rest-pause-training\") { slug } }", json!({}))
+        .await;
+    assert_eq!(post.header("etag"), None);
+    let failed = app
+        .get("/graphql?query=%7B%20doi(value%3A%20%22bad%22)%20%7B%20value%20%7D%20%7D")
+        .await;
+    assert_eq!(failed.header("etag"), None);
+}

@@ -37,7 +37,7 @@ pub(super) async fn post(State(state): State<AppState>, headers: HeaderMap, body
         return refuse(Refusal::NotAcceptable, MediaType::Json);
     };
     match read_post(&headers, body).await {
-        Ok(request) => execute(&state, request, media, request_id(&headers)).await,
+        Ok(request) => execute(&state, request, media, request_id(&headers), None).await,
         Err(refusal) => refuse(refusal, media),
     }
 }
@@ -48,7 +48,7 @@ pub(super) async fn get(State(state): State<AppState>, headers: HeaderMap, uri: 
         return refuse(Refusal::NotAcceptable, MediaType::Json);
     };
     match read_get(&uri) {
-        Ok(request) => execute(&state, request, media, request_id(&headers)).await,
+        Ok(request) => execute(&state, request, media, request_id(&headers), Some(&headers)).await,
         Err(refusal) => refuse(refusal, media),
     }
 }
@@ -67,6 +67,7 @@ async fn execute(
     request: async_graphql::Request,
     media: MediaType,
     request_id: Option<String>,
+    get: Option<&HeaderMap>,
 ) -> Response {
     // A loader in the schema's data would batch and cache across users: one per request.
     let request = request.data(request_loader(state.db.clone()));
@@ -91,7 +92,60 @@ async fn execute(
             mark_internal(error, id);
         }
     }
-    respond(response, media)
+    let cacheable = get.filter(|_| response.errors.is_empty());
+    let mut http = respond(response, media);
+    if let Some(request_headers) = cacheable {
+        http = validated(http, request_headers).await;
+    }
+    http
+}
+
+/// How long shared caches and browsers may reuse a successful GET answer: public data only here,
+/// so a minute of staleness is the price of a cache hit; an `ETag` makes revalidation cheap.
+const GET_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// Adds `Cache-Control` and an `ETag` to a successful GET answer, and answers `304 Not Modified`
+/// when the client's `If-None-Match` already names that ETag.
+async fn validated(response: Response, request_headers: &HeaderMap) -> Response {
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, internal_error_body()).into_response();
+    };
+    let etag = format!("\"{:016x}\"", fnv1a(&bytes));
+    let Ok(etag_value) = HeaderValue::from_str(&etag) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    parts.headers.insert(header::ETAG, etag_value);
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(GET_CACHE_CONTROL));
+    parts
+        .headers
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    let matches = request_headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*");
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_TYPE);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// FNV-1a, 64 bits: a hash that is the same in every process and version, so replicas behind one
+/// load balancer give one answer the same ETag.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The request id the `SetRequestId` layer gave this request (also sent back as `x-request-id`).
