@@ -166,6 +166,6 @@ fn init_tracing(format: LogFormat) {
         .with_ansi(colour);
     match format {
         LogFormat::Pretty => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_span_list(false).init(),
     }
 }

@@ -198,3 +198,41 @@ async fn a_get_query_is_cacheable_and_revalidates_with_its_etag() {
         .await;
     assert_eq!(failed.header("etag"), None);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_outcome_errors_by_code_and_the_pool() {
+    let app = TestApp::seeded().await;
+    app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    app.graphql("query Broken { doi(value: \"nope\") { value } }", json!({}))
+        .await;
+    app.request(
+        Request::post("/graphql")
+            .header("content-type", "text/plain")
+            .body(Body::from("{}"))
+            .expect("request"),
+    )
+    .await;
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(
+        metrics
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain"))
+    );
+    let text = metrics.text();
+    for line in [
+        "claimgraph_graphql_requests_total{operation=\"ClaimPage\",outcome=\"ok\"} 1",
+        "claimgraph_graphql_requests_total{operation=\"Broken\",outcome=\"error\"} 1",
+        "claimgraph_graphql_requests_total{operation=\"_anonymous\",outcome=\"refused\"} 1",
+        "claimgraph_graphql_errors_total{code=\"BAD_USER_INPUT\"} 1",
+        "claimgraph_graphql_errors_total{code=\"UNSUPPORTED_MEDIA_TYPE\"} 1",
+        "claimgraph_graphql_request_duration_seconds_count 3",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+    }
+    assert!(text.contains("claimgraph_db_pool_connections "), "{text}");
+    assert!(
+        text.contains("claimgraph_graphql_request_duration_seconds_bucket{le=\"+Inf\"} 3"),
+        "{text}"
+    );
+}

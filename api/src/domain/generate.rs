@@ -26,6 +26,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use entity::values::{EffectDirection, Stance, StudyDesign, Support};
@@ -228,147 +229,24 @@ impl Rng {
 // ---------------------------------------------------------------------------------------------
 // Texts
 
-const WORDS: &[&str] = &[
-    "muscle",
-    "fiber",
-    "activation",
-    "metabolic",
-    "stress",
-    "hypertrophy",
-    "strength",
-    "protein",
-    "synthesis",
-    "signalling",
-    "mechanical",
-    "tension",
-    "fatigue",
-    "recovery",
-    "adaptation",
-    "motor",
-    "unit",
-    "recruitment",
-    "training",
-    "volume",
-    "intensity",
-    "load",
-    "sets",
-    "repetitions",
-    "rest",
-    "interval",
-    "glycogen",
-    "lactate",
-    "hormonal",
-    "response",
-    "anabolic",
-    "satellite",
-    "cell",
-    "myonuclear",
-    "accretion",
-    "mitochondrial",
-    "biogenesis",
-    "capillary",
-    "density",
-    "oxygen",
-    "uptake",
-    "cardiac",
-    "output",
-    "endurance",
-    "performance",
-    "inflammation",
-    "cytokine",
-    "insulin",
-    "sensitivity",
-    "glucose",
-    "transport",
-    "lipid",
-    "oxidation",
-    "bone",
-    "mineral",
-    "tendon",
-    "stiffness",
-    "neural",
-    "drive",
-    "cortical",
-    "excitability",
-    "spinal",
-    "reflex",
-    "sleep",
-    "circadian",
-    "appetite",
-    "energy",
-    "balance",
-    "expenditure",
-    "adherence",
-    "dose",
-    "frequency",
-    "duration",
-    "progressive",
-    "overload",
-    "eccentric",
-    "concentric",
-    "isometric",
-    "contraction",
-    "velocity",
-    "power",
-    "sprint",
-    "aerobic",
-    "anaerobic",
-    "threshold",
-    "ventilatory",
-    "heart",
-    "rate",
-    "variability",
-    "blood",
-    "pressure",
-    "vascular",
-    "endothelial",
-    "function",
-    "arterial",
-    "compliance",
-    "body",
-    "composition",
-    "lean",
-    "mass",
-    "fat",
-    "visceral",
-    "adipose",
-    "tissue",
-    "the",
-    "and",
-    "with",
-    "during",
-    "after",
-    "increases",
-    "reduces",
-    "sustains",
-    "enhances",
-    "limits",
-    "promotes",
-    "higher",
-    "lower",
-    "greater",
-    "modest",
-    "acute",
-    "chronic",
-    "repeated",
-    "short",
-    "longer",
-    "partial",
-    "maximal",
-    "submaximal",
-    "trained",
-    "untrained",
-    "older",
-    "younger",
-    "adults",
-    "participants",
-    "compared",
-    "relative",
-    "baseline",
-    "likely",
-    "plausibly",
-    "moderately",
-];
+/// The words sentences are made of, separated by spaces.
+const WORD_LIST: &str = "\
+    muscle fiber activation metabolic stress hypertrophy strength protein synthesis signalling \
+    mechanical tension fatigue recovery adaptation motor unit recruitment training volume intensity \
+    load sets repetitions rest interval glycogen lactate hormonal response anabolic satellite cell \
+    myonuclear accretion mitochondrial biogenesis capillary density oxygen uptake cardiac output \
+    endurance performance inflammation cytokine insulin sensitivity glucose transport lipid oxidation \
+    bone mineral tendon stiffness neural drive cortical excitability spinal reflex sleep circadian \
+    appetite energy balance expenditure adherence dose frequency duration progressive overload \
+    eccentric concentric isometric contraction velocity power sprint aerobic anaerobic threshold \
+    ventilatory heart rate variability blood pressure vascular endothelial function arterial \
+    compliance body composition lean mass fat visceral adipose tissue the and with during after \
+    increases reduces sustains enhances limits promotes higher lower greater modest acute chronic \
+    repeated short longer partial maximal submaximal trained untrained older younger adults \
+    participants compared relative baseline likely plausibly moderately";
+
+/// [`WORD_LIST`] as a list.
+static WORDS: LazyLock<Vec<&str>> = LazyLock::new(|| WORD_LIST.split_whitespace().collect());
 
 const POPULATIONS: &[&str] = &[
     "recreationally trained adults",
@@ -444,26 +322,13 @@ const JOURNALS: &[&str] = &[
     "Nutrients",
 ];
 
-const SURNAMES: &[&str] = &[
-    "Schoenfeld",
-    "Grgic",
-    "Krieger",
-    "Helms",
-    "Androulakis",
-    "Nunes",
-    "Refalo",
-    "Pelland",
-    "Morton",
-    "Phillips",
-    "Baz-Valle",
-    "Ralston",
-    "Wolf",
-    "Zourdos",
-    "Haun",
-    "Vigotsky",
-    "Plotkin",
-    "Steele",
-];
+/// Surnames for author lists, separated by spaces.
+const SURNAME_LIST: &str = "\
+    Schoenfeld Grgic Krieger Helms Androulakis Nunes Refalo Pelland Morton Phillips Baz-Valle Ralston \
+    Wolf Zourdos Haun Vigotsky Plotkin Steele";
+
+/// [`SURNAME_LIST`] as a list.
+static SURNAMES: LazyLock<Vec<&str>> = LazyLock::new(|| SURNAME_LIST.split_whitespace().collect());
 
 const DESIGNS: &[StudyDesign] = &[
     StudyDesign::SystematicReviewMetaAnalysis,
@@ -496,7 +361,7 @@ fn sentence(rng: &mut Rng, opening: &str, min: usize, max: usize) -> String {
     let target = rng.between(min, max);
     let mut text = String::with_capacity(max);
     if opening.is_empty() {
-        let first = rng.pick(WORDS);
+        let first = rng.pick(&WORDS);
         text.push_str(&first[..1].to_ascii_uppercase());
         text.push_str(&first[1..]);
     } else {
@@ -505,7 +370,7 @@ fn sentence(rng: &mut Rng, opening: &str, min: usize, max: usize) -> String {
     // Stop at the target length, or before a word that would overrun `max` (the full stop included);
     // either way the text is at least `min` long, as `max - min` exceeds the longest word.
     while text.len() + 1 < target {
-        let word = rng.pick(WORDS);
+        let word = rng.pick(&WORDS);
         if text.len() + 1 + word.len() + 1 > max {
             break;
         }
@@ -541,7 +406,7 @@ fn plan_study(seed: u64, number: usize) -> StudyPlan {
     let authors = (0..rng.between(1, 6))
         .map(|_| {
             let initial = (b'A' + rng.below(26) as u8) as char;
-            format!("{}, {initial}.", rng.pick(SURNAMES))
+            format!("{}, {initial}.", rng.pick(&SURNAMES))
         })
         .collect::<Vec<_>>()
         .join("; ");
@@ -626,7 +491,7 @@ fn plan_claim(seed: u64, index: usize, pool: usize) -> ClaimPlan {
         } else {
             Support::LessSupported
         };
-        let label = format!("{} {}", rng.pick(WORDS), rng.pick(WORDS));
+        let label = format!("{} {}", rng.pick(&WORDS), rng.pick(&WORDS));
         let summary = body_sentence(&mut rng, "");
         let steps = (1..=5)
             .map(|position| {

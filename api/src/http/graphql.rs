@@ -23,7 +23,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
+use std::time::Instant;
+
 use super::AppState;
+use super::metrics::Outcome;
 use crate::error::ErrorCode;
 use crate::graphql::request_loader;
 
@@ -38,7 +41,15 @@ pub(super) async fn post(State(state): State<AppState>, headers: HeaderMap, body
     };
     match read_post(&headers, body).await {
         Ok(request) => execute(&state, request, media, request_id(&headers), None).await,
-        Err(refusal) => refuse(refusal, media),
+        Err(refusal) => {
+            state.metrics.record(
+                None,
+                Outcome::Refused,
+                &[refusal.code()],
+                std::time::Duration::ZERO,
+            );
+            refuse(refusal, media)
+        }
     }
 }
 
@@ -49,7 +60,15 @@ pub(super) async fn get(State(state): State<AppState>, headers: HeaderMap, uri: 
     };
     match read_get(&uri) {
         Ok(request) => execute(&state, request, media, request_id(&headers), Some(&headers)).await,
-        Err(refusal) => refuse(refusal, media),
+        Err(refusal) => {
+            state.metrics.record(
+                None,
+                Outcome::Refused,
+                &[refusal.code()],
+                std::time::Duration::ZERO,
+            );
+            refuse(refusal, media)
+        }
     }
 }
 
@@ -69,12 +88,28 @@ async fn execute(
     request_id: Option<String>,
     get: Option<&HeaderMap>,
 ) -> Response {
+    let started = Instant::now();
+    let mut request = request;
+    let operation = request
+        .operation_name
+        .clone()
+        .or_else(|| sole_operation_name(&mut request));
+    if let Some(name) = &operation {
+        tracing::Span::current().record("graphql.operation", name.as_str());
+    }
     // A loader in the schema's data would batch and cache across users: one per request.
     let request = request.data(request_loader(state.db.clone()));
     let timeout = state.options.request_timeout;
     let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute(request)).await else {
         // Dropping the execution cancels it; PostgreSQL's statement timeout bounds the database side.
         tracing::warn!(timeout_ms = timeout.as_millis() as u64, "request timed out");
+        state.metrics.record(
+            operation.as_deref(),
+            Outcome::Timeout,
+            &[ErrorCode::Timeout.as_str()],
+            started.elapsed(),
+        );
+        tracing::Span::current().record("graphql.error_codes", ErrorCode::Timeout.as_str());
         let message = format!(
             "The request ran longer than {} ms and was stopped.",
             timeout.as_millis()
@@ -91,6 +126,26 @@ async fn execute(
         if let Some(id) = &request_id {
             mark_internal(error, id);
         }
+    }
+    let codes: Vec<&str> = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("code"))
+        .filter_map(|code| match code {
+            async_graphql::Value::String(code) => Some(code.as_str()),
+            _ => None,
+        })
+        .collect();
+    let outcome = if codes.is_empty() && response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
+    state
+        .metrics
+        .record(operation.as_deref(), outcome, &codes, started.elapsed());
+    if !codes.is_empty() {
+        tracing::Span::current().record("graphql.error_codes", codes.join(",").as_str());
     }
     let cacheable = get.filter(|_| response.errors.is_empty());
     let mut http = respond(response, media);
@@ -146,6 +201,17 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// The name of the document's only operation, when it has exactly one and it is named. The parse
+/// is kept in the request, so execution does not parse again.
+fn sole_operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// The request id the `SetRequestId` layer gave this request (also sent back as `x-request-id`).

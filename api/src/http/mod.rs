@@ -2,7 +2,9 @@
 
 mod graphiql;
 mod graphql;
+pub mod metrics;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -14,8 +16,7 @@ use sea_orm::DatabaseConnection;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_schema_with};
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub schema: ClaimgraphSchema,
     pub db: DatabaseConnection,
     pub options: HttpOptions,
+    /// Counters behind `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// The HTTP layer's settings (see `config.rs` for their flags).
@@ -63,6 +66,7 @@ impl AppState {
             schema: build_schema_with(schema),
             db,
             options,
+            metrics: Arc::default(),
         }
     }
 }
@@ -98,16 +102,40 @@ pub fn build_app(state: AppState) -> Router {
         .merge(graphiql_routes)
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics::metrics))
         .with_state(state)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
                     // The path only: a GET query's text and variables stay out of the logs.
-                    let id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %id,
+                        // Filled in by the GraphQL handler, so the one line per request says them.
+                        graphql.operation = tracing::field::Empty,
+                        graphql.error_codes = tracing::field::Empty,
+                    )
                 })
                 .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Millis)),
+                .on_response(
+                    |response: &axum::http::Response<axum::body::Body>,
+                     latency: Duration,
+                     _span: &tracing::Span| {
+                        let duration_ms = latency.as_secs_f64() * 1000.0;
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            duration_ms,
+                            "request finished"
+                        );
+                    },
+                ),
         )
         .layer(cors)
         // Defaults for every response; the GraphiQL page sets its own policy.
@@ -115,11 +143,25 @@ pub fn build_app(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER)))
-        .layer(SetRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER), MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+            REQUEST_ID_HEADER,
+        )))
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            MakeRequestUuid,
+        ))
 }
 
 /// Readiness: the database answers; 503 while it does not, so a load balancer stops sending traffic.
