@@ -65,6 +65,15 @@ pub struct Cli {
     )]
     pub db_acquire_timeout_ms: u64,
 
+    /// On SIGINT or SIGTERM, how long requests in flight may take to finish before the server exits.
+    #[arg(
+        long,
+        env = "CLAIMGRAPH_SHUTDOWN_DEADLINE_MS",
+        default_value_t = 15_000,
+        global = true
+    )]
+    pub shutdown_deadline_ms: u64,
+
     /// The longest a GraphQL request may run before it is stopped with a `TIMEOUT` error (503).
     #[arg(
         long,

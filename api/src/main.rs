@@ -8,6 +8,8 @@ use api::config::{Cli, Command, LogFormat, MigrateDirection};
 use api::domain::generate::{GenerateError, GenerateOptions, generate};
 use api::domain::seed::load_seed_files;
 use api::{AppState, build_app, build_schema, db};
+use std::time::Duration;
+
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
 use tracing_subscriber::EnvFilter;
@@ -113,17 +115,28 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", cli.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "claimgraph is serving GraphQL at http://{address}/graphql and GraphiQL at http://{address}/graphiql");
-    axum::serve(
-        listener,
-        build_app(AppState::configured(
-            db.clone(),
-            cli.schema_options(),
-            cli.http_options()?,
-        )),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving")?;
+    let app = build_app(AppState::configured(
+        db.clone(),
+        cli.schema_options(),
+        cli.http_options()?,
+    ));
+    // The signal starts the drain; the deadline bounds it, so a stuck request cannot hold a
+    // deployment's shutdown for ever.
+    let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    let deadline = Duration::from_millis(cli.shutdown_deadline_ms);
+    tokio::select! {
+        served = server => served.context("serving")?,
+        () = async {
+            let _ = stop_requested.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(deadline).await;
+        } => {
+            tracing::warn!(deadline_ms = cli.shutdown_deadline_ms, "shutdown deadline passed with requests still in flight; stopping anyway");
+        }
+    }
     db.close().await.context("closing the database")?;
     tracing::info!("stopped");
     Ok(())
