@@ -78,7 +78,10 @@ impl Query {
     }
 
     /// Lists claims, a page at a time.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay field takes its four page arguments plus filter and order"
+    )]
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn claims(
         &self,
