@@ -236,3 +236,22 @@ async fn metrics_count_requests_by_operation_and_outcome_errors_by_code_and_the_
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_clients_request_id_is_kept_only_when_it_is_a_short_token() {
+    let app = TestApp::seeded().await;
+    let with_id = |id: &str| {
+        Request::get("/health")
+            .header("x-request-id", id)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let kept = app.request(with_id("trace-42.a_b")).await;
+    assert_eq!(kept.header("x-request-id"), Some("trace-42.a_b"));
+    for hostile in ["x\" forged=\"1", &"a".repeat(65), "a b"] {
+        let replaced = app.request(with_id(hostile)).await;
+        let id = replaced.header("x-request-id").expect("an id");
+        assert_ne!(id, hostile);
+        assert_eq!(id.len(), 36, "a fresh UUID: {id}");
+    }
+}

@@ -162,6 +162,29 @@ pub fn build_app(state: AppState) -> Router {
             HeaderName::from_static(REQUEST_ID_HEADER),
             MakeRequestUuid,
         ))
+        .layer(axum::middleware::map_request(drop_unsafe_request_id))
+}
+
+/// Keeps a client's own `x-request-id` only when it is a short token (letters, digits, `.`, `_`,
+/// `-`, at most 64), so the id can correlate logs without carrying anything into them; any other
+/// value is dropped and the request gets a new UUID.
+async fn drop_unsafe_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let safe = |value: &HeaderValue| {
+        let bytes = value.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= 64
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    if request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .is_some_and(|value| !safe(value))
+    {
+        request.headers_mut().remove(REQUEST_ID_HEADER);
+    }
+    request
 }
 
 /// Readiness: the database answers; 503 while it does not, so a load balancer stops sending traffic.
