@@ -37,39 +37,34 @@ const MAX_BODY_BYTES: usize = MAX_BODY_MIB * 1024 * 1024;
 /// `POST /graphql`: a JSON body `{"query", "operationName", "variables", "extensions"}`.
 pub(super) async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return refuse(Refusal::NotAcceptable, MediaType::Json);
+        return refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json);
     };
     match read_post(&headers, body).await {
         Ok(request) => execute(&state, request, media, request_id(&headers), None).await,
-        Err(refusal) => {
-            state.metrics.record(
-                None,
-                Outcome::Refused,
-                &[refusal.code()],
-                std::time::Duration::ZERO,
-            );
-            refuse(refusal, media)
-        }
+        Err(refusal) => refuse_counted(&state, refusal, media),
     }
 }
 
 /// `GET /graphql?query=...&operationName=...&variables=...`: queries only.
 pub(super) async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return refuse(Refusal::NotAcceptable, MediaType::Json);
+        return refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json);
     };
     match read_get(&uri) {
         Ok(request) => execute(&state, request, media, request_id(&headers), Some(&headers)).await,
-        Err(refusal) => {
-            state.metrics.record(
-                None,
-                Outcome::Refused,
-                &[refusal.code()],
-                std::time::Duration::ZERO,
-            );
-            refuse(refusal, media)
-        }
+        Err(refusal) => refuse_counted(&state, refusal, media),
     }
+}
+
+/// Refuses a request before execution, and counts it in `/metrics`.
+fn refuse_counted(state: &AppState, refusal: Refusal, media: MediaType) -> Response {
+    state.metrics.record(
+        None,
+        Outcome::Refused,
+        &[refusal.code()],
+        std::time::Duration::ZERO,
+    );
+    refuse(refusal, media)
 }
 
 /// Any other method.
