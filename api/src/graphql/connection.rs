@@ -99,7 +99,8 @@ pub fn id_cursor(id: i32) -> String {
     encode_cursor(&format!("id:{id}"))
 }
 
-fn decode_id_cursor(field: &str, cursor: &str) -> ApiResult<i32> {
+/// Decodes a cursor made by [`id_cursor`].
+pub fn decode_id_cursor(field: &str, cursor: &str) -> ApiResult<i32> {
     decode_cursor(field, cursor, "id:")?.parse().map_err(|_| {
         ApiError::bad_input(
             field,

@@ -84,12 +84,11 @@ fn too_complex(limit: &str, max: usize, actual: usize, what: &str) -> ServerErro
         ),
         None,
     );
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", ErrorCode::QueryTooComplex.as_str());
     extensions.set("limit", limit);
     extensions.set("max", max as u64);
     extensions.set("actual", actual as u64);
-    error.extensions = Some(extensions);
     error
 }
 
@@ -239,9 +238,10 @@ impl Extension for QueryLimitsExtension {
                 "A fragment spreads itself, directly or through other fragments.",
                 None,
             );
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", ErrorCode::GraphqlValidationFailed.as_str());
-            error.extensions = Some(extensions);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", ErrorCode::GraphqlValidationFailed.as_str());
             return Err(error);
         }
         let checks = [

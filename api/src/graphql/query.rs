@@ -9,8 +9,8 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, Query
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{
-    Connection, Direction, Edge, MAX_PAGE, PageArgs, PageInfo, Total, Window, decode_cursor, encode_cursor,
-    id_cursor,
+    Connection, Direction, Edge, MAX_PAGE, PageArgs, PageInfo, Total, Window, decode_cursor,
+    decode_id_cursor, encode_cursor, id_cursor,
 };
 use crate::graphql::enums::{OrderDirection, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
@@ -156,7 +156,7 @@ impl Query {
             last,
             before,
         }
-        .window(decode_study_cursor)?;
+        .window(decode_id_cursor)?;
         let condition = filter.unwrap_or_default().condition()?;
         Ok(studies_page(ctx, condition, window).await?)
     }
@@ -367,15 +367,6 @@ fn page_info<N, C>(edges: &[Edge<N>], window: &Window<C>, more: bool) -> PageInf
         start_cursor: edges.first().map(|e| e.cursor.clone()),
         end_cursor: edges.last().map(|e| e.cursor.clone()),
     }
-}
-
-fn decode_study_cursor(field: &str, cursor: &str) -> ApiResult<i32> {
-    decode_cursor(field, cursor, "id:")?.parse().map_err(|_| {
-        ApiError::bad_input(
-            field,
-            format!("{cursor:?} is not a cursor of this list; cursors come from its edges"),
-        )
-    })
 }
 
 async fn studies_page(
