@@ -230,6 +230,73 @@ pub enum Command {
         #[arg(long, default_value_t = crate::domain::generate::DEFAULT_SEED)]
         seed: u64,
     },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+/// `user ...`: manage accounts.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (after migrating). Give them a token with `token create`.
+    Create {
+        /// The user's handle: 1 to 64 lower-case letters, digits, '-' or '_'.
+        name: String,
+        /// What the user may do.
+        #[arg(long, value_enum, default_value_t = RoleArg::Contributor)]
+        role: RoleArg,
+    },
+}
+
+/// `token ...`: manage API tokens.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user and print its secret, once: it is stored only as a hash.
+    Create {
+        /// The user's handle.
+        user: String,
+        /// What the token is for, to tell tokens apart ("laptop", "ci").
+        #[arg(long, default_value = "default")]
+        label: String,
+    },
+    /// Revoke a token: it never authenticates again.
+    Revoke {
+        /// The token's first 10 characters (as `token list` shows them), or the whole secret.
+        prefix: String,
+    },
+    /// List a user's tokens (prefix, label, created, revoked), newest first.
+    List {
+        /// The user's handle.
+        user: String,
+    },
+}
+
+/// A user's role, as the CLI spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Submits changes for review.
+    Contributor,
+    /// Edits directly and reviews contributions.
+    Moderator,
+    /// A moderator who also manages users.
+    Admin,
+}
+
+impl From<RoleArg> for entity::values::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Contributor => entity::values::Role::Contributor,
+            RoleArg::Moderator => entity::values::Role::Moderator,
+            RoleArg::Admin => entity::values::Role::Admin,
+        }
+    }
 }
 
 /// Which way `migrate` goes.

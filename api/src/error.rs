@@ -14,6 +14,16 @@ use async_graphql::ErrorExtensions;
 pub enum ApiError {
     /// The caller sent a value the API cannot use; `field` names the argument at fault.
     BadUserInput { field: String, message: String },
+    /// The request needs a signed-in user, or its token is malformed, unknown or revoked.
+    Unauthenticated(String),
+    /// The signed-in user may not do this.
+    Forbidden(String),
+    /// An edit was based on `based_on`, but the node is at version `current` now; nothing changed.
+    Conflict {
+        field: String,
+        based_on: i32,
+        current: i32,
+    },
     /// Something the server depends on failed; the cause stays in the log.
     Internal(anyhow::Error),
 }
@@ -27,6 +37,12 @@ pub enum ErrorCode {
     GraphqlParseFailed,
     /// The document is GraphQL but not valid against the schema.
     GraphqlValidationFailed,
+    /// The request needs a valid API token.
+    Unauthenticated,
+    /// The caller's role does not allow the action.
+    Forbidden,
+    /// An edit was based on an outdated version.
+    Conflict,
     /// The query asks for more than the server's limits allow (depth, complexity, aliases, ...).
     QueryTooComplex,
     /// The request ran past the server's request timeout.
@@ -41,6 +57,9 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::Conflict => "CONFLICT",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
@@ -60,7 +79,10 @@ impl ApiError {
     /// The message a client may see.
     pub fn message(&self) -> &str {
         match self {
-            ApiError::BadUserInput { message, .. } => message,
+            ApiError::BadUserInput { message, .. }
+            | ApiError::Unauthenticated(message)
+            | ApiError::Forbidden(message) => message,
+            ApiError::Conflict { .. } => CONFLICT_MESSAGE,
             ApiError::Internal(_) => INTERNAL_MESSAGE,
         }
     }
@@ -68,6 +90,9 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            ApiError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::Conflict { .. } => ErrorCode::Conflict,
             ApiError::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -85,6 +110,9 @@ impl From<std::sync::Arc<sea_orm::DbErr>> for ApiError {
     }
 }
 
+/// The message of a CONFLICT error; `extensions.currentVersion` says what to re-read.
+pub const CONFLICT_MESSAGE: &str = "Someone changed this since the version your edit was based on; nothing was changed. Re-read it and try again.";
+
 /// The client-visible message of an internal error.
 pub const INTERNAL_MESSAGE: &str = "The server could not answer this request. The failure has been logged.";
 
@@ -98,6 +126,19 @@ impl From<ApiError> for async_graphql::Error {
                     ext.set("field", field);
                 })
             }
+            ApiError::Unauthenticated(message) | ApiError::Forbidden(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+            }
+            ApiError::Conflict {
+                field,
+                based_on,
+                current,
+            } => async_graphql::Error::new(CONFLICT_MESSAGE).extend_with(|_, ext| {
+                ext.set("code", code);
+                ext.set("field", field);
+                ext.set("basedOnVersion", based_on);
+                ext.set("currentVersion", current);
+            }),
             ApiError::Internal(cause) => {
                 tracing::error!(
                     error.code = code,
@@ -131,6 +172,35 @@ mod tests {
         assert_eq!(err.message, "not a DOI");
         assert_eq!(extension(&err, "code").as_deref(), Some("BAD_USER_INPUT"));
         assert_eq!(extension(&err, "field").as_deref(), Some("value"));
+    }
+
+    #[test]
+    fn a_conflict_names_the_current_version() {
+        let err: async_graphql::Error = ApiError::Conflict {
+            field: "input.version".into(),
+            based_on: 1,
+            current: 3,
+        }
+        .into();
+        assert_eq!(extension(&err, "code").as_deref(), Some("CONFLICT"));
+        assert_eq!(extension(&err, "field").as_deref(), Some("input.version"));
+        let current = err
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("currentVersion"))
+            .cloned();
+        assert_eq!(current, Some(async_graphql::Value::from(3)));
+    }
+
+    #[test]
+    fn authentication_and_permission_errors_keep_their_message() {
+        let err: async_graphql::Error = ApiError::Unauthenticated("sign in".into()).into();
+        assert_eq!(
+            (err.message.as_str(), extension(&err, "code").as_deref()),
+            ("sign in", Some("UNAUTHENTICATED"))
+        );
+        let err: async_graphql::Error = ApiError::Forbidden("moderators only".into()).into();
+        assert_eq!(extension(&err, "code").as_deref(), Some("FORBIDDEN"));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use anyhow::Context;
-use api::config::{Cli, Command, LogFormat, MigrateDirection};
+use api::config::{Cli, Command, LogFormat, MigrateDirection, TokenCommand, UserCommand};
+use api::domain::accounts;
 use api::domain::generate::{GenerateError, GenerateOptions, generate};
 use api::domain::seed::load_seed_files;
 use api::{AppState, build_app, build_schema, db};
@@ -89,7 +90,67 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User { command } => {
+            let db = db::connect_with(&cli.database_url, cli.pool_settings())
+                .await
+                .context("connecting to the database")?;
+            db::migrate(&db).await.context("migrating")?;
+            match command {
+                UserCommand::Create { name, role } => {
+                    let user = refused_unless_ok(accounts::create_user(&db, name, (*role).into()).await)?;
+                    println!("created user {} ({})", user.name, user.role.name());
+                }
+            }
+            Ok(())
+        }
+        Command::Token { command } => {
+            let db = db::connect_with(&cli.database_url, cli.pool_settings())
+                .await
+                .context("connecting to the database")?;
+            db::migrate(&db).await.context("migrating")?;
+            match command {
+                TokenCommand::Create { user, label } => {
+                    let issued = refused_unless_ok(accounts::create_token(&db, user, label).await)?;
+                    eprintln!(
+                        "created token {}... ({}) for {user}; it is shown once, here:",
+                        issued.token.prefix, issued.token.label
+                    );
+                    println!("{}", issued.secret);
+                }
+                TokenCommand::Revoke { prefix } => {
+                    let token = refused_unless_ok(accounts::revoke_token(&db, prefix).await)?;
+                    println!("revoked token {}... ({})", token.prefix, token.label);
+                }
+                TokenCommand::List { user } => {
+                    for token in refused_unless_ok(accounts::list_tokens(&db, user).await)? {
+                        let revoked = token.revoked_at.map_or_else(
+                            || "active".to_owned(),
+                            |at| format!("revoked {}", at.to_rfc3339()),
+                        );
+                        println!(
+                            "{}...\t{}\tcreated {}\t{revoked}",
+                            token.prefix,
+                            token.label,
+                            token.created_at.to_rfc3339()
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Serve => serve(&cli).await,
+    }
+}
+
+/// Prints a refused account command's reason and exits with status 2; database failures go up.
+fn refused_unless_ok<T>(result: Result<T, accounts::AccountError>) -> anyhow::Result<T> {
+    match result {
+        Ok(value) => Ok(value),
+        Err(accounts::AccountError::Db(err)) => Err(err.into()),
+        Err(refused) => {
+            eprintln!("{refused}");
+            std::process::exit(2);
+        }
     }
 }
 

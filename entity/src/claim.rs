@@ -23,6 +23,8 @@ pub struct Model {
     pub synthesis: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every applied change; an update must name the version it was based on.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

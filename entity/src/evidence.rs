@@ -15,6 +15,8 @@ pub struct Model {
     /// A curator's short note on why the study takes this stance.
     pub note: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Bumped by every applied change; an update must name the version it was based on.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub struct Model {
     pub label: Option<String>,
     /// The plain-language paragraph that introduces the mechanism.
     pub summary: String,
+    /// Bumped by every applied change; an update must name the version it was based on.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,8 @@ pub struct Model {
     /// 1-based; unique within a mechanism.
     pub position: i32,
     pub text: String,
+    /// Bumped by every applied change; an update must name the version it was based on.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     pub sample_size: Option<i32>,
     /// A retracted study stays in the graph, flagged, so links to it do not break.
     pub retracted: bool,
+    /// Bumped by every applied change; an update must name the version it was based on.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

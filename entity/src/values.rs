@@ -148,10 +148,13 @@ impl std::error::Error for UnknownName {}
 macro_rules! stored_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
-        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+        #[derive(
+            Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize,
+            serde::Deserialize,
+        )]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(48))")]
         pub enum $name {
-            $($(#[$vmeta])* #[sea_orm(string_value = $text)] $variant,)+
+            $($(#[$vmeta])* #[sea_orm(string_value = $text)] #[serde(rename = $text)] $variant,)+
         }
 
         impl $name {
@@ -292,5 +295,23 @@ mod tests {
             err.to_string(),
             "unknown value \"MAYBE\", expected one of SUPPORTING, CONTRADICTING, INCONCLUSIVE"
         );
+    }
+}
+
+stored_enum! {
+    /// What a user may do: contributors submit, moderators review and edit, admins also manage users.
+    Role {
+        Contributor = "CONTRIBUTOR",
+        Moderator = "MODERATOR",
+        Admin = "ADMIN",
+    }
+}
+
+stored_enum! {
+    /// Where a contribution is in review.
+    ContributionStatus {
+        Pending = "PENDING",
+        Accepted = "ACCEPTED",
+        Rejected = "REJECTED",
     }
 }

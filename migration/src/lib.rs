@@ -14,6 +14,11 @@ mod m20261128_000004_create_doi;
 mod m20261128_000005_create_study;
 mod m20261128_000006_create_citation;
 mod m20261128_000007_create_evidence;
+mod m20261129_000001_create_user;
+mod m20261129_000002_create_api_token;
+mod m20261129_000003_create_contribution;
+mod m20261129_000004_create_event;
+mod m20261129_000005_add_version;
 
 /// Runs the migrations in order; `Migrator::up(db, None)` brings any database to the current schema.
 pub struct Migrator;
@@ -29,6 +34,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_study::Migration),
             Box::new(m20261128_000006_create_citation::Migration),
             Box::new(m20261128_000007_create_evidence::Migration),
+            Box::new(m20261129_000001_create_user::Migration),
+            Box::new(m20261129_000002_create_api_token::Migration),
+            Box::new(m20261129_000003_create_contribution::Migration),
+            Box::new(m20261129_000004_create_event::Migration),
+            Box::new(m20261129_000005_add_version::Migration),
         ]
     }
 }

@@ -176,6 +176,41 @@ impl TestApp {
         self.request(request).await
     }
 
+    /// Creates a user with `role` and returns a fresh API token of theirs.
+    pub async fn token(&self, name: &str, role: entity::values::Role) -> String {
+        api::domain::accounts::create_user(&self.db, name, role)
+            .await
+            .expect("creating a user");
+        api::domain::accounts::create_token(&self.db, name, "tests")
+            .await
+            .expect("creating a token")
+            .secret
+    }
+
+    /// POSTs a GraphQL request signed with `token` and returns the whole response.
+    pub async fn post_graphql_as(&self, token: &str, query: &str, variables: Value) -> TestResponse {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json, application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body))
+            .expect("a valid request");
+        self.request(request).await
+    }
+
+    /// Runs a query signed with `token` and returns the JSON body.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post_graphql_as(token, query, variables).await.json()
+    }
+
+    /// Runs a query signed with `token` that must succeed and returns its `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.graphql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
     /// Runs a query and returns the JSON body (`data` and `errors`).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.post_graphql(query, variables).await.json()

@@ -3,6 +3,7 @@
 
 mod claim_page;
 mod conformance;
+mod contributions;
 mod errors;
 mod from_doi;
 mod generate;

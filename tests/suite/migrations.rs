@@ -4,15 +4,23 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tests::TestApp;
 
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 11] = [
+    "api_token",
     "citation",
     "claim",
+    "contribution",
     "doi",
+    "event",
     "evidence",
     "mechanism",
     "mechanism_step",
     "study",
+    "user",
 ];
+
+/// How many tables remain after undoing the last migration, then the one before, and so on: the
+/// newest migration only adds `version` columns.
+const TABLES_AFTER_EACH_DOWN: [usize; 12] = [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
 
 async fn tables(app: &TestApp) -> Vec<String> {
     let db = &app.db;
@@ -60,10 +68,28 @@ async fn migrations_go_up_down_and_up_again() {
 #[tokio::test]
 async fn each_migration_can_be_undone_one_at_a_time() {
     let app = TestApp::migrated().await;
-    for remaining in (0..TABLES.len()).rev() {
+    assert_eq!(Migrator::migrations().len(), TABLES_AFTER_EACH_DOWN.len());
+    assert!(has_version_column(&app).await);
+    for (step, remaining) in TABLES_AFTER_EACH_DOWN.into_iter().enumerate() {
         Migrator::down(&app.db, Some(1)).await.expect("one down");
-        assert_eq!(tables(&app).await.len(), remaining);
+        assert_eq!(
+            tables(&app).await.len(),
+            remaining,
+            "after undoing {} migrations",
+            step + 1
+        );
+        if step == 0 {
+            assert!(!has_version_column(&app).await, "the version columns are gone");
+        }
     }
+}
+
+/// Whether `claim` has its `version` column.
+async fn has_version_column(app: &TestApp) -> bool {
+    app.db
+        .execute_unprepared("SELECT version FROM claim WHERE 1 = 0")
+        .await
+        .is_ok()
 }
 
 #[tokio::test]
@@ -78,6 +104,8 @@ async fn unique_constraints_refuse_duplicates() {
         "INSERT INTO claim (slug, statement, population, intervention, comparator, outcome, synthesis, created_at, updated_at) \
          SELECT slug, statement, population, intervention, comparator, outcome, synthesis, created_at, updated_at FROM claim LIMIT 1",
         "INSERT INTO mechanism (claim_id, rank, support, summary) VALUES (999999, 9, 'RULED_OUT', 'a mechanism of no claim')",
+        "INSERT INTO \"user\" (name, role, created_at) VALUES ('ada', 'ADMIN', CURRENT_TIMESTAMP), ('ada', 'ADMIN', CURRENT_TIMESTAMP)",
+        "INSERT INTO api_token (user_id, label, secret_hash, prefix, created_at) VALUES (999999, 'x', 'h', 'p', CURRENT_TIMESTAMP)",
     ] {
         let result = db.execute_unprepared(sql).await;
         assert!(result.is_err(), "accepted: {sql}");

@@ -1,7 +1,8 @@
 //! Seed loading: idempotent, all or nothing, with every problem of a broken file reported.
 
-use api::domain::seed::load_seed_files;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use api::domain::seed::{LoadError, load_seed_files};
+use entity::mechanism_step;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::json;
 use tests::{CLAIM_PAGE, SEED_SLUG, TestApp};
 
@@ -42,6 +43,148 @@ async fn loading_the_seed_twice_gives_the_same_graph() {
     assert_eq!(counts(&app).await, [1, 3, 15, 15, 1, 1, 1]);
     // Same content and the same IDs.
     assert_eq!(app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await, page);
+}
+
+#[tokio::test]
+async fn a_second_load_writes_no_event() {
+    let app = TestApp::seeded().await;
+    let events = count(&app, "event").await;
+    assert!(events > 0, "the first load records its changes");
+    let files = seeds::bundled().expect("bundled");
+    let summary = load_seed_files(&app.db, &files).await.expect("second load");
+    assert_eq!(summary.rows_written, 0);
+    assert_eq!(count(&app, "event").await, events);
+}
+
+/// The bundled seed file, read with the seeds crate, to edit in memory.
+fn bundled_file() -> seeds::SeedFile {
+    let mut files = seeds::bundled().expect("bundled");
+    assert_eq!(files.len(), 1);
+    files.remove(0)
+}
+
+#[tokio::test]
+async fn an_edited_step_is_updated_in_place() {
+    let app = TestApp::seeded().await;
+    let page = app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    let events = count(&app, "event").await;
+    let mut file = bundled_file();
+    let text = "An edited sentence for the second step of the second mechanism.";
+    file.claims[0].mechanisms[1].steps[1].text = text.to_owned();
+    let summary = load_seed_files(&app.db, &[file]).await.expect("loading the edit");
+    assert_eq!(summary.rows_written, 1);
+
+    // The same page, the same IDs, one text changed.
+    let mut expected = page.clone();
+    let step = &mut expected["claim"]["mechanisms"][1]["steps"][1];
+    step["text"] = json!(text);
+    let step_id = step["id"].clone();
+    let now = app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    assert_eq!(now, expected);
+    assert_eq!(now["claim"]["mechanisms"][1]["steps"][1]["id"], step_id);
+
+    let row = mechanism_step::Entity::find()
+        .filter(mechanism_step::Column::Text.eq(text))
+        .one(&app.db)
+        .await
+        .expect("reading the step")
+        .expect("the edited step");
+    assert_eq!(row.version, 2);
+    assert_eq!(count(&app, "event").await, events + 1, "one event for one change");
+    let updated = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT subject_type, subject_id, actor_id FROM event WHERE action = 'step.updated'",
+        ))
+        .await
+        .expect("reading the event")
+        .expect("a step.updated event");
+    assert_eq!(
+        updated.try_get::<String>("", "subject_type").ok().as_deref(),
+        Some("MechanismStep")
+    );
+    assert_eq!(updated.try_get::<i32>("", "subject_id").ok(), Some(row.id));
+    assert_eq!(
+        updated.try_get::<Option<i32>>("", "actor_id").ok(),
+        Some(None),
+        "the seed has no actor"
+    );
+}
+
+/// A page without its IDs and cursors, to compare content when rows were re-created.
+fn without_ids(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("id");
+            map.remove("cursor");
+            map.values_mut().for_each(without_ids);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_ids),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn what_the_file_no_longer_lists_is_removed_and_comes_back() {
+    let app = TestApp::seeded().await;
+    let mut page = app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    let mut file = bundled_file();
+    let claim = &mut file.claims[0];
+    claim.mechanisms.truncate(2);
+    claim.mechanisms[0].steps.truncate(4);
+    claim.mechanisms[1].steps[0].citations.clear();
+    claim.evidence.clear();
+    let summary = load_seed_files(&app.db, std::slice::from_ref(&file))
+        .await
+        .expect("loading the shorter file");
+    // A mechanism (its steps go with it), a step, a citation and an evidence row.
+    assert_eq!(summary.rows_written, 4);
+    assert_eq!(counts(&app).await, [1, 2, 9, 8, 1, 1, 0]);
+    let again = load_seed_files(&app.db, &[file]).await.expect("loading it again");
+    assert_eq!(again.rows_written, 0);
+
+    let files = seeds::bundled().expect("bundled");
+    let summary = load_seed_files(&app.db, &files).await.expect("restoring");
+    // A mechanism, its 5 steps, a step, a citation and an evidence row.
+    assert_eq!(summary.rows_written, 9);
+    assert_eq!(counts(&app).await, [1, 3, 15, 15, 1, 1, 1]);
+    let mut now = app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    without_ids(&mut page);
+    without_ids(&mut now);
+    assert_eq!(now, page);
+}
+
+#[tokio::test]
+async fn a_refused_value_names_its_claim_and_field_and_loads_nothing() {
+    let app = TestApp::seeded().await;
+    let before = counts(&app).await;
+    let events = count(&app, "event").await;
+    let mut file = bundled_file();
+    // Longer than any step the graph stores; built in memory, past the seed reader's own check.
+    file.claims[0].mechanisms[2].steps[3].text = "x".repeat(5_000);
+    file.claims[0].statement = "An edited statement.".to_owned();
+    let err = load_seed_files(&app.db, &[file])
+        .await
+        .expect_err("the step is too long");
+    assert!(matches!(err, LoadError::Refused { .. }), "{err:?}");
+    let message = err.to_string();
+    for expected in [
+        "seeds/data/rest-pause-training.toml",
+        "claim \"rest-pause-training\"",
+        "claim[1].mechanism[3].step[4].text",
+        "At most 4000 characters",
+    ] {
+        assert!(message.contains(expected), "{expected:?} missing from: {message}");
+    }
+    assert_eq!(counts(&app).await, before);
+    assert_eq!(
+        count(&app, "event").await,
+        events,
+        "the claim's edit was rolled back too"
+    );
+    let statement = app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await["claim"]["statement"].clone();
+    assert_ne!(statement, json!("An edited statement."));
 }
 
 #[tokio::test]

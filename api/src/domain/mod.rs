@@ -1,10 +1,14 @@
 //! Rules and queries over the entities, with no GraphQL in sight, so they can be tested and reused
-//! (by the CLI, the seed loader, and later the write path) on their own.
+//! (by the CLI, the seed loader and the GraphQL mutations) on their own.
 //!
+//! - [`accounts`]: users and their hashed API tokens.
 //! - [`evidence_needs`]: the gold-standard evidence ladder computed from a claim's PICO.
 //! - [`generate`]: a deterministic synthetic graph of N claims, bulk-written, for benchmarks.
 //! - [`seed`]: loading validated seed files into the database, idempotently, in one transaction.
+//! - [`write`]: the one write path: every change, its checks, versions, events and review.
 
+pub mod accounts;
 pub mod evidence_needs;
 pub mod generate;
 pub mod seed;
+pub mod write;

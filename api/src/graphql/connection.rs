@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::curation::{Contribution, Event};
 use crate::graphql::{Claim, Evidence, MechanismStep, Study, database};
 
 /// Items per page when neither `first` nor `last` is given.
@@ -149,6 +150,54 @@ where
     })
 }
 
+/// Reads one page of `select` in ascending id order (descending when paging backwards), one row
+/// past the page to learn whether more follow; returns the page in ascending order.
+pub async fn keyset_by_id<E>(
+    db: &sea_orm::DatabaseConnection,
+    mut select: sea_orm::Select<E>,
+    id: E::Column,
+    window: &Window<i32>,
+) -> ApiResult<(Vec<E::Model>, bool)>
+where
+    E: sea_orm::EntityTrait,
+{
+    use sea_orm::{ColumnTrait, QueryOrder, QuerySelect};
+    if let Some(after) = window.after {
+        select = select.filter(id.gt(after));
+    }
+    if let Some(before) = window.before {
+        select = select.filter(id.lt(before));
+    }
+    let forward = window.direction == Direction::Forward;
+    let order = if forward {
+        sea_orm::Order::Asc
+    } else {
+        sea_orm::Order::Desc
+    };
+    let mut rows = select
+        .order_by(id, order)
+        .limit(window.limit as u64 + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() > window.limit;
+    rows.truncate(window.limit);
+    if !forward {
+        rows.reverse();
+    }
+    Ok((rows, more))
+}
+
+/// The page info of a keyset page: `more` says whether a row lay beyond it in its direction.
+pub fn page_info<N, C>(edges: &[Edge<N>], window: &Window<C>, more: bool) -> PageInfo {
+    let forward = window.direction == Direction::Forward;
+    PageInfo {
+        has_previous_page: if forward { window.after.is_some() } else { more },
+        has_next_page: if forward { more } else { window.before.is_some() },
+        start_cursor: edges.first().map(|e| e.cursor.clone()),
+        end_cursor: edges.last().map(|e| e.cursor.clone()),
+    }
+}
+
 /// Pagination state of a page, as Relay defines it.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct PageInfo {
@@ -168,6 +217,8 @@ pub enum Total {
     Known(usize),
     Claims(Condition),
     Studies(Condition),
+    Events(Condition),
+    Contributions(Condition),
 }
 
 /// One page of a list, with its edges, pagination state and the size of the whole list.
@@ -189,7 +240,9 @@ pub struct Edge<N> {
     concrete(name = "ClaimEdge", params(Claim)),
     concrete(name = "StudyEdge", params(Study)),
     concrete(name = "EvidenceEdge", params(Evidence)),
-    concrete(name = "MechanismStepEdge", params(MechanismStep))
+    concrete(name = "MechanismStepEdge", params(MechanismStep)),
+    concrete(name = "EventEdge", params(Event)),
+    concrete(name = "ContributionEdge", params(Contribution))
 )]
 impl<N: OutputType + Clone> Edge<N> {
     /// An opaque cursor marking this item's place; pass it as `after` or `before` to page on.
@@ -208,7 +261,9 @@ impl<N: OutputType + Clone> Edge<N> {
     concrete(name = "ClaimConnection", params(Claim)),
     concrete(name = "StudyConnection", params(Study)),
     concrete(name = "EvidenceConnection", params(Evidence)),
-    concrete(name = "MechanismStepConnection", params(MechanismStep))
+    concrete(name = "MechanismStepConnection", params(MechanismStep)),
+    concrete(name = "EventConnection", params(Event)),
+    concrete(name = "ContributionConnection", params(Contribution))
 )]
 impl<N: OutputType + Clone> Connection<N>
 where
@@ -239,6 +294,16 @@ where
                 .await
                 .map_err(ApiError::from)?,
             Total::Studies(filter) => entity::study::Entity::find()
+                .filter(filter.clone())
+                .count(database(ctx)?)
+                .await
+                .map_err(ApiError::from)?,
+            Total::Events(filter) => entity::event::Entity::find()
+                .filter(filter.clone())
+                .count(database(ctx)?)
+                .await
+                .map_err(ApiError::from)?,
+            Total::Contributions(filter) => entity::contribution::Entity::find()
                 .filter(filter.clone())
                 .count(database(ctx)?)
                 .await

@@ -21,16 +21,22 @@ pub enum NodeType {
     Doi,
     Study,
     Evidence,
+    User,
+    Contribution,
+    Event,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 6] = [
+    const ALL: [NodeType; 9] = [
         NodeType::Claim,
         NodeType::Mechanism,
         NodeType::MechanismStep,
         NodeType::Doi,
         NodeType::Study,
         NodeType::Evidence,
+        NodeType::User,
+        NodeType::Contribution,
+        NodeType::Event,
     ];
 
     /// The GraphQL type name, which is also the ID's tag.
@@ -42,7 +48,17 @@ impl NodeType {
             NodeType::Doi => "Doi",
             NodeType::Study => "Study",
             NodeType::Evidence => "Evidence",
+            NodeType::User => "User",
+            NodeType::Contribution => "Contribution",
+            NodeType::Event => "Event",
         }
+    }
+}
+
+impl NodeType {
+    /// The node type a GraphQL type name names, as stored in events and contributions.
+    pub fn from_name(name: &str) -> Option<NodeType> {
+        NodeType::ALL.into_iter().find(|t| t.name() == name)
     }
 }
 

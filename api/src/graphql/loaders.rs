@@ -9,7 +9,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::{citation, claim, doi, evidence, mechanism, mechanism_step, study};
+use entity::{citation, claim, contribution, doi, event, evidence, mechanism, mechanism_step, study, user};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait,
@@ -71,6 +71,9 @@ by_id_loader!(MechanismStepById, mechanism_step);
 by_id_loader!(DoiById, doi);
 by_id_loader!(StudyById, study);
 by_id_loader!(EvidenceById, evidence);
+by_id_loader!(UserById, user);
+by_id_loader!(ContributionById, contribution);
+by_id_loader!(EventById, event);
 
 /// A claim's mechanisms, by rank.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,26 +5,30 @@
 //! page costs the same number of SQL statements for 1 claim as for 50.
 
 pub mod connection;
+pub mod curation;
 pub mod enums;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+mod mutation;
 mod node;
 mod prefetch;
 mod query;
 mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::{ApiError, ApiResult};
+pub use curation::Caller;
+pub use mutation::Mutation;
 pub use node::Node;
 pub use query::Query;
 pub use types::{Claim, Doi, Evidence, Mechanism, MechanismStep, Study};
 
 /// The executable schema.
-pub type ClaimgraphSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type ClaimgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// How the schema is built: its limits and the switches a production deployment may turn.
 #[derive(Clone, Debug)]
@@ -55,7 +59,7 @@ pub fn build_schema() -> ClaimgraphSchema {
 /// Builds the schema. Request-scoped data (the loader) is added per request, never here: a loader in
 /// the schema's data would batch and cache across users.
 pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
-    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
         .extension(limits::QueryLimits(std::sync::Arc::new(options.limits)))
         // Directives repeated on one field; the document-wide count is in `limits`.
         .limit_directives(10);
@@ -79,6 +83,31 @@ pub type RequestLoader = DataLoader<loaders::Db, HashMapCache>;
 pub(crate) fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoader> {
     ctx.data::<RequestLoader>()
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("no request loader in the context")))
+}
+
+/// Empties the request loader's cache after a write, so the payload (and any later field of the
+/// same request) reads the graph as it is now, not as it was before the change.
+pub(crate) fn forget_loaded(ctx: &Context<'_>) -> ApiResult<()> {
+    use loaders::*;
+    let loader = loader(ctx)?;
+    loader.clear::<ClaimById>();
+    loader.clear::<MechanismById>();
+    loader.clear::<MechanismStepById>();
+    loader.clear::<DoiById>();
+    loader.clear::<StudyById>();
+    loader.clear::<EvidenceById>();
+    loader.clear::<UserById>();
+    loader.clear::<ContributionById>();
+    loader.clear::<EventById>();
+    loader.clear::<MechanismsByClaim>();
+    loader.clear::<MechanismStepsByMechanism>();
+    loader.clear::<DoisCitedByStep>();
+    loader.clear::<MechanismStepsCitingDoi>();
+    loader.clear::<StudyByDoi>();
+    loader.clear::<EvidenceByClaim>();
+    loader.clear::<EvidenceByStudy>();
+    loader.clear::<StudiesCitedByClaim>();
+    Ok(())
 }
 
 /// The database behind the request's loader, for queries that are not batched look-ups.

@@ -3,9 +3,11 @@
 use async_graphql::{Context, ID, Interface};
 
 use crate::error::ApiResult;
+use crate::graphql::curation::{Contribution, Event, User, caller};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{
-    ClaimById, DoiById, EvidenceById, MechanismById, MechanismStepById, StudyById,
+    ClaimById, ContributionById, DoiById, EventById, EvidenceById, MechanismById, MechanismStepById,
+    StudyById, UserById,
 };
 use crate::graphql::types::{Claim, Doi, Evidence, Mechanism, MechanismStep, Study};
 use crate::graphql::{load_many, load_one};
@@ -24,6 +26,9 @@ pub enum Node {
     Doi(Doi),
     Study(Study),
     Evidence(Evidence),
+    User(User),
+    Contribution(Contribution),
+    Event(Event),
 }
 
 impl Node {
@@ -47,6 +52,15 @@ impl Node {
             NodeType::Evidence => load_one(ctx, EvidenceById(row))
                 .await?
                 .map(|m| Node::Evidence(Evidence(m))),
+            NodeType::User => load_one(ctx, UserById(row)).await?.map(|m| Node::User(User(m))),
+            // Only a contribution's author and moderators may see it; to anyone else it does not exist.
+            NodeType::Contribution => load_one(ctx, ContributionById(row))
+                .await?
+                .filter(|c| caller(ctx).may_see(c))
+                .map(|m| Node::Contribution(Contribution(m))),
+            NodeType::Event => load_one(ctx, EventById(row))
+                .await?
+                .map(|m| Node::Event(Event(m))),
         })
     }
 
@@ -61,6 +75,9 @@ impl Node {
             load_many(ctx, of(NodeType::Doi).map(DoiById).collect()),
             load_many(ctx, of(NodeType::Study).map(StudyById).collect()),
             load_many(ctx, of(NodeType::Evidence).map(EvidenceById).collect()),
+            load_many(ctx, of(NodeType::User).map(UserById).collect()),
+            load_many(ctx, of(NodeType::Contribution).map(ContributionById).collect()),
+            load_many(ctx, of(NodeType::Event).map(EventById).collect()),
         )?;
         let mut nodes = Vec::with_capacity(ids.len());
         for id in ids {

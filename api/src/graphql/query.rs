@@ -9,8 +9,11 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, Query
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{
-    Connection, Direction, Edge, MAX_PAGE, PageArgs, PageInfo, Total, Window, decode_cursor,
-    decode_id_cursor, encode_cursor, id_cursor,
+    Connection, Direction, Edge, MAX_PAGE, PageArgs, Total, Window, decode_cursor, decode_id_cursor,
+    encode_cursor, id_cursor, keyset_by_id, page_info,
+};
+use crate::graphql::curation::{
+    Caller, Contribution, ContributionStatus, Event, User, caller, contributions_page, events_page,
 };
 use crate::graphql::enums::{OrderDirection, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
@@ -159,6 +162,62 @@ impl Query {
         .window(decode_id_cursor)?;
         let condition = filter.unwrap_or_default().condition()?;
         Ok(studies_page(ctx, condition, window).await?)
+    }
+
+    /// The caller: the user whose API token signed the request; null without a token.
+    async fn viewer(&self, ctx: &Context<'_>) -> Option<User> {
+        match caller(ctx) {
+            Caller::Anonymous => None,
+            Caller::User(user) => Some(User(user.clone())),
+        }
+    }
+
+    /// Contributions the caller may see, oldest first: moderators see everyone's (the review
+    /// queue is `contributions(status: PENDING)`), contributors their own. Needs a token.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    async fn contributions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only contributions in this state; all of them when absent.")] status: Option<
+            ContributionStatus,
+        >,
+        #[graphql(
+            desc = "Return the first n items (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<Connection<Contribution>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(contributions_page(ctx, status.map(Into::into), args).await?)
+    }
+
+    /// Every applied change, oldest first (use `last` for the latest): the whole graph's audit log.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first n items (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<Connection<Event>> {
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(events_page(ctx, Condition::all(), args).await?)
     }
 }
 
@@ -359,44 +418,13 @@ async fn claims_page(
     })
 }
 
-fn page_info<N, C>(edges: &[Edge<N>], window: &Window<C>, more: bool) -> PageInfo {
-    let forward = window.direction == Direction::Forward;
-    PageInfo {
-        has_previous_page: if forward { window.after.is_some() } else { more },
-        has_next_page: if forward { more } else { window.before.is_some() },
-        start_cursor: edges.first().map(|e| e.cursor.clone()),
-        end_cursor: edges.last().map(|e| e.cursor.clone()),
-    }
-}
-
 async fn studies_page(
     ctx: &Context<'_>,
     filter: Condition,
     window: Window<i32>,
 ) -> ApiResult<Connection<Study>> {
-    let mut select = study::Entity::find().filter(filter.clone());
-    if let Some(after) = window.after {
-        select = select.filter(study::Column::Id.gt(after));
-    }
-    if let Some(before) = window.before {
-        select = select.filter(study::Column::Id.lt(before));
-    }
-    let forward = window.direction == Direction::Forward;
-    let order = if forward {
-        sea_orm::Order::Asc
-    } else {
-        sea_orm::Order::Desc
-    };
-    let mut rows = select
-        .order_by(study::Column::Id, order)
-        .limit(window.limit as u64 + 1)
-        .all(database(ctx)?)
-        .await?;
-    let more = rows.len() > window.limit;
-    rows.truncate(window.limit);
-    if !forward {
-        rows.reverse();
-    }
+    let select = study::Entity::find().filter(filter.clone());
+    let (rows, more) = keyset_by_id(database(ctx)?, select, study::Column::Id, &window).await?;
     let edges: Vec<Edge<Study>> = rows
         .into_iter()
         .map(|row| Edge {

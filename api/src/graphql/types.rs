@@ -29,6 +29,12 @@ impl Claim {
         GlobalId::new(NodeType::Claim, self.0.id).encode()
     }
 
+    /// Bumped by every applied change to this node (and to the order of its children); an edit
+    /// names the version it was based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// The stable, URL-safe handle a front end routes by, e.g. `rest-pause-training`.
     async fn slug(&self) -> &str {
         &self.0.slug
@@ -117,6 +123,31 @@ impl Claim {
             },
             items.collect(),
         )?)
+    }
+
+    /// Every applied change to the claim and to what hangs under it (mechanisms, steps, evidence,
+    /// contributions submitted and reviewed), oldest first; `last` gives the latest.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first n items (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<Connection<crate::graphql::curation::Event>> {
+        use sea_orm::ColumnTrait;
+        let condition = sea_orm::Condition::all().add(entity::event::Column::ClaimId.eq(self.0.id));
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(crate::graphql::curation::events_page(ctx, condition, args).await?)
     }
 
     /// The gold-standard evidence ladder: what ideal evidence for this claim would look like,
@@ -250,6 +281,12 @@ impl Mechanism {
         GlobalId::new(NodeType::Mechanism, self.0.id).encode()
     }
 
+    /// Bumped by every applied change to this node (and to the order of its children); an edit
+    /// names the version it was based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// 1 for the most probable mechanism, then by decreasing support.
     async fn rank(&self) -> i32 {
         self.0.rank
@@ -298,6 +335,12 @@ impl MechanismStep {
     /// The step's global ID.
     pub async fn id(&self) -> ID {
         GlobalId::new(NodeType::MechanismStep, self.0.id).encode()
+    }
+
+    /// Bumped by every applied change to this node (and to the order of its children); an edit
+    /// names the version it was based on.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 
     /// 1-based place of the step in its mechanism.
@@ -394,6 +437,12 @@ impl Study {
         GlobalId::new(NodeType::Study, self.0.id).encode()
     }
 
+    /// Bumped by every applied change to this node (and to the order of its children); an edit
+    /// names the version it was based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// The study's title, as published.
     async fn title(&self) -> &str {
         &self.0.title
@@ -477,6 +526,12 @@ impl Evidence {
     /// The evidence row's global ID.
     pub async fn id(&self) -> ID {
         GlobalId::new(NodeType::Evidence, self.0.id).encode()
+    }
+
+    /// Bumped by every applied change to this node (and to the order of its children); an edit
+    /// names the version it was based on.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 
     /// Whether the study supports or contradicts the claim.

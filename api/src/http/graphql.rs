@@ -27,8 +27,9 @@ use std::time::Instant;
 
 use super::AppState;
 use super::metrics::Outcome;
+use crate::domain::accounts;
 use crate::error::ErrorCode;
-use crate::graphql::request_loader;
+use crate::graphql::{Caller, request_loader};
 
 /// The largest request body accepted, in MiB; a claim page query is a few KiB.
 const MAX_BODY_MIB: usize = 1;
@@ -39,8 +40,12 @@ pub(super) async fn post(State(state): State<AppState>, headers: HeaderMap, body
     let Some(media) = negotiate(&headers) else {
         return refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json);
     };
+    let caller = match authenticate(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refuse_counted(&state, refusal, media),
+    };
     match read_post(&headers, body).await {
-        Ok(request) => execute(&state, request, media, request_id(&headers), None).await,
+        Ok(request) => execute(&state, request.data(caller), media, request_id(&headers), None).await,
         Err(refusal) => refuse_counted(&state, refusal, media),
     }
 }
@@ -50,9 +55,52 @@ pub(super) async fn get(State(state): State<AppState>, headers: HeaderMap, uri: 
     let Some(media) = negotiate(&headers) else {
         return refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json);
     };
+    let caller = match authenticate(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refuse_counted(&state, refusal, media),
+    };
+    // Only anonymous answers are public: a signed-in caller's may hold what only they can see.
+    let cacheable = matches!(caller, Caller::Anonymous).then_some(&headers);
     match read_get(&uri) {
-        Ok(request) => execute(&state, request, media, request_id(&headers), Some(&headers)).await,
+        Ok(request) => {
+            execute(
+                &state,
+                request.data(caller),
+                media,
+                request_id(&headers),
+                cacheable,
+            )
+            .await
+        }
         Err(refusal) => refuse_counted(&state, refusal, media),
+    }
+}
+
+/// Who signs the request: anonymous without `Authorization`, the token's owner with a valid
+/// `Bearer` token, and a refusal for anything else: a malformed header, or a token that is unknown
+/// or revoked (never silently anonymous, so a client learns at once that its token is bad).
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, Refusal> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(Refusal::Unauthenticated(
+            "The Authorization header must be `Bearer <token>`.",
+        ))?;
+    match accounts::authenticate(&state.db, token).await {
+        Ok(Some(user)) => Ok(Caller::User(user)),
+        Ok(None) => Err(Refusal::Unauthenticated(
+            "The API token is unknown or revoked: create a new one with `claimgraph token create`.",
+        )),
+        Err(err) => {
+            tracing::error!(error.cause = %err, "token look-up failed");
+            Err(Refusal::AuthenticationUnavailable)
+        }
     }
 }
 
@@ -385,6 +433,10 @@ enum Refusal {
     InvalidParameter(&'static str),
     /// A GET whose operation is not a query.
     NotAQuery(OperationType),
+    /// A malformed `Authorization` header, or an unknown or revoked token.
+    Unauthenticated(&'static str),
+    /// The token could not be checked: the database failed (the cause is logged).
+    AuthenticationUnavailable,
 }
 
 impl Refusal {
@@ -393,6 +445,8 @@ impl Refusal {
             Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Refusal::MethodNotAllowed | Refusal::NotAQuery(_) => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Refusal::AuthenticationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::UnreadableBody
             | Refusal::EmptyBody
@@ -412,6 +466,8 @@ impl Refusal {
             StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
             StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated.as_str(),
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::InternalServerError.as_str(),
             _ => "BAD_REQUEST",
         }
     }
@@ -451,6 +507,8 @@ impl Refusal {
             Refusal::NotAQuery(operation) => {
                 format!("Only queries may be sent by GET: send this {operation} by POST.")
             }
+            Refusal::Unauthenticated(message) => (*message).to_owned(),
+            Refusal::AuthenticationUnavailable => crate::error::INTERNAL_MESSAGE.to_owned(),
         }
     }
 
@@ -471,6 +529,12 @@ fn refuse(refusal: Refusal, media: MediaType) -> Response {
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    if let Refusal::Unauthenticated(_) = refusal {
+        // RFC 6750: name the scheme the client should use.
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
 }
@@ -827,6 +891,7 @@ mod tests {
             Refusal::MissingQuery,
             Refusal::InvalidParameter(VARIABLES_NOT_AN_OBJECT),
             Refusal::NotAQuery(OperationType::Mutation),
+            Refusal::Unauthenticated("The API token is unknown or revoked."),
         ] {
             let message = refusal.message();
             assert!(message.ends_with('.'), "{refusal:?}: {message}");
