@@ -10,6 +10,8 @@
 //!   Relay connections.
 //! - [`domain`]: rules over the entities with no GraphQL in them: the evidence ladder, seed loading.
 //! - [`error`]: the error type and its single mapping to GraphQL `extensions.code`.
+//! - [`rate_limit`]: each client's budget of query-cost points per window, kept in memory; the
+//!   handler chooses the client, the schema charges the cost.
 //! - [`db`]: connecting and migrating.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -20,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod rate_limit;
 
 pub use graphql::build_schema;
 pub use http::{AppState, build_app};

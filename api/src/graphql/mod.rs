@@ -5,6 +5,7 @@
 //! page costs the same number of SQL statements for 1 claim as for 50.
 
 pub mod connection;
+pub mod document_cache;
 pub mod enums;
 pub mod ids;
 pub mod limits;

@@ -1,5 +1,6 @@
 //! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them.
 
+pub mod documents;
 mod graphiql;
 mod graphql;
 pub mod metrics;
