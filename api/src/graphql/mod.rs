@@ -13,6 +13,7 @@ pub mod loaders;
 mod node;
 mod prefetch;
 mod query;
+pub mod rate_limit;
 mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
@@ -57,6 +58,8 @@ pub fn build_schema() -> ClaimgraphSchema {
 /// the schema's data would batch and cache across users.
 pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
     let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+        // First, so it wraps the limits: only a document within them is charged its cost.
+        .extension(rate_limit::ChargeRateLimit)
         .extension(limits::QueryLimits(std::sync::Arc::new(options.limits)))
         // Directives repeated on one field; the document-wide count is in `limits`.
         .limit_directives(10);
