@@ -416,6 +416,43 @@ async fn a_body_just_under_the_limit_is_read() {
 }
 
 #[tokio::test]
+async fn the_body_limit_is_a_flag() {
+    let app = TestApp::migrated().await.reconfigured(
+        api::graphql::SchemaOptions::default(),
+        api::http::HttpOptions {
+            max_body_bytes: 100,
+            ..api::http::HttpOptions::default()
+        },
+    );
+    let small = json!({ "query": "{ __typename }" }).to_string();
+    let response = post(&app, &[("content-type", JSON)], small).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let large = json!({ "query": format!("{{ __typename }} #{}", "x".repeat(100)) }).to_string();
+    let response = post(&app, &[("content-type", JSON)], large).await;
+    let body = assert_refused(
+        &response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        JSON,
+    );
+    assert_eq!(
+        body["errors"][0]["message"],
+        "The request body is larger than 100 bytes, the most this endpoint reads."
+    );
+
+    use clap::Parser;
+    let flag = |args: &[&str]| {
+        api::config::Cli::try_parse_from(args)
+            .expect("valid flags")
+            .http_options()
+            .expect("options")
+            .max_body_bytes
+    };
+    assert_eq!(flag(&["claimgraph"]), 1024 * 1024);
+    assert_eq!(flag(&["claimgraph", "--max-body-bytes", "4096"]), 4096);
+}
+
+#[tokio::test]
 async fn malformed_json_is_400_with_a_sentence_and_no_rust_names() {
     let app = TestApp::migrated().await;
     for body in [r#"{ "not a JSON"#, r#"{query: "{ __typename }"}"#, "{", "nul"] {
