@@ -53,6 +53,25 @@ pub struct FreshDocument {
     document: ExecutableDocument,
 }
 
+/// What [`DocumentCache::prepare`] did for a request.
+pub enum Preparation {
+    /// The request holds a copy of a kept parse.
+    Reused,
+    /// The request holds a parse of its own, to keep if it runs (`None` when it is too large to
+    /// keep).
+    Parsed(Option<FreshDocument>),
+    /// The text is over the length limit or does not parse: nothing parsed it, and only the limits
+    /// or execution should (they refuse it).
+    Unparsed,
+}
+
+impl Preparation {
+    /// Whether the request holds its parsed document, so reading it costs nothing more.
+    pub fn is_parsed(&self) -> bool {
+        !matches!(self, Preparation::Unparsed)
+    }
+}
+
 fn estimate(text: &str) -> usize {
     text.len().saturating_mul(PARSE_BYTES_PER_TEXT_BYTE)
 }
@@ -72,22 +91,26 @@ impl DocumentCache {
     }
 
     /// Gives `request` its parsed document: a copy of the kept parse when there is one, else a
-    /// parse of its own. A new parse comes back to be [kept](Self::keep) if the request runs; a
-    /// text that does not parse, or is over the length limit, is left for execution to report.
-    pub fn prepare(&self, request: &mut Request) -> Option<FreshDocument> {
+    /// parse of its own, which comes back to be [kept](Self::keep) if the request runs. A text over
+    /// the length limit is not parsed here: the limits refuse it without parsing.
+    pub fn prepare(&self, request: &mut Request) -> Preparation {
+        if request.query.len() > self.max_text_bytes {
+            return Preparation::Unparsed;
+        }
         let kept = self.lock().documents.get(request.query.as_str()).cloned();
         if let Some(document) = kept {
             request.set_parsed_query(ExecutableDocument::clone(&document));
-            return None;
+            return Preparation::Reused;
         }
-        if request.query.len() > self.max_text_bytes || estimate(&request.query) > MAX_ESTIMATED_BYTES {
-            return None;
-        }
-        let document = request.parsed_query().ok()?.clone();
-        Some(FreshDocument {
-            text: Arc::from(request.query.as_str()),
-            document,
-        })
+        let text =
+            (estimate(&request.query) <= MAX_ESTIMATED_BYTES).then(|| Arc::from(request.query.as_str()));
+        let Ok(document) = request.parsed_query() else {
+            return Preparation::Unparsed;
+        };
+        Preparation::Parsed(text.map(|text| FreshDocument {
+            text,
+            document: document.clone(),
+        }))
     }
 
     /// Keeps a document that has run, dropping the least recently used to stay within bounds.
@@ -126,24 +149,27 @@ mod tests {
     fn a_kept_document_is_handed_out_again_without_parsing() {
         let cache = DocumentCache::new(usize::MAX);
         let mut request = Request::new("{ __typename }");
-        let fresh = cache.prepare(&mut request).unwrap();
+        let Preparation::Parsed(Some(fresh)) = cache.prepare(&mut request) else {
+            panic!("a new text is parsed");
+        };
         assert!(cache.is_empty(), "nothing is kept before the request runs");
         cache.keep(fresh);
         assert_eq!(cache.len(), 1);
         let mut again = Request::new("{ __typename }");
-        assert!(cache.prepare(&mut again).is_none(), "served from the cache");
+        assert!(matches!(cache.prepare(&mut again), Preparation::Reused));
         assert!(again.parsed_query().is_ok());
         // Another text, however close, is another document.
-        assert!(cache.prepare(&mut Request::new("{ __typename  }")).is_some());
+        let close = cache.prepare(&mut Request::new("{ __typename  }"));
+        assert!(matches!(close, Preparation::Parsed(Some(_))));
     }
 
     #[test]
     fn a_text_that_does_not_parse_or_is_too_long_is_not_prepared() {
         let cache = DocumentCache::new(20);
-        assert!(cache.prepare(&mut Request::new("{ broken")).is_none());
-        let mut long = Request::new("{ __typename __typename }");
-        assert!(cache.prepare(&mut long).is_none());
-        assert!(long.parsed_query().is_ok(), "left to parse later");
+        let broken = cache.prepare(&mut Request::new("{ broken"));
+        assert!(matches!(broken, Preparation::Unparsed));
+        let long = cache.prepare(&mut Request::new("{ __typename __typename }"));
+        assert!(matches!(long, Preparation::Unparsed));
     }
 
     #[test]
@@ -151,20 +177,25 @@ mod tests {
         let cache = DocumentCache::new(usize::MAX);
         for i in 0..MAX_DOCUMENTS + 10 {
             let mut request = Request::new(format!("{{ a{i}: __typename }}"));
-            if let Some(fresh) = cache.prepare(&mut request) {
+            if let Preparation::Parsed(Some(fresh)) = cache.prepare(&mut request) {
                 cache.keep(fresh);
             }
         }
         assert_eq!(cache.len(), MAX_DOCUMENTS);
         // The oldest went first.
-        assert!(cache.prepare(&mut Request::new("{ a0: __typename }")).is_some());
+        let oldest = cache.prepare(&mut Request::new("{ a0: __typename }"));
+        assert!(matches!(oldest, Preparation::Parsed(Some(_))));
         let last = format!("{{ a{}: __typename }}", MAX_DOCUMENTS + 9);
-        assert!(cache.prepare(&mut Request::new(last)).is_none());
-        // A document whose parse would not fit is left to execution and never kept.
+        assert!(matches!(
+            cache.prepare(&mut Request::new(last)),
+            Preparation::Reused
+        ));
+        // A document whose parse would not fit is parsed for its request, never kept.
         let huge = format!(
             "{{ __typename }} #{}",
             "x".repeat(MAX_ESTIMATED_BYTES / PARSE_BYTES_PER_TEXT_BYTE)
         );
-        assert!(cache.prepare(&mut Request::new(huge)).is_none());
+        let mut request = Request::new(huge);
+        assert!(matches!(cache.prepare(&mut request), Preparation::Parsed(None)));
     }
 }

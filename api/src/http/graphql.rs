@@ -34,7 +34,7 @@ use super::AppState;
 use super::documents::DocumentHash;
 use super::metrics::Outcome;
 use crate::error::ErrorCode;
-use crate::graphql::document_cache::FreshDocument;
+use crate::graphql::document_cache::Preparation;
 use crate::graphql::request_loader;
 use crate::rate_limit::{RateCharge, RateKey, RateSnapshot};
 
@@ -199,8 +199,10 @@ async fn run(
     let Some(mut request) = parameters.into_request() else {
         return refuse_counted(state, Refusal::MissingQuery, media);
     };
-    let fresh = state.documents.prepare(&mut request);
+    let preparation = state.documents.prepare(&mut request);
+    // A document too long or broken to parse is left to the limits and execution to refuse.
     if get
+        && preparation.is_parsed()
         && let Some(operation @ (OperationType::Mutation | OperationType::Subscription)) =
             operation_type(&mut request)
     {
@@ -217,7 +219,7 @@ async fn run(
     execute(
         state,
         request,
-        fresh,
+        preparation,
         media,
         request_id(headers),
         cacheable,
@@ -234,12 +236,13 @@ async fn run(
 /// among the automatic persisted queries, and a hash with a text is checked and registered
 /// (<https://www.apollographql.com/docs/apollo-server/performance/apq>).
 fn find_document(state: &AppState, parameters: &mut Parameters) -> Result<Option<DocumentHash>, Refusal> {
-    let sent = parameters.query.as_deref().map(DocumentHash::of);
+    // Hashed only when a hash was sent to compare it with: most requests name no document.
+    let sent = || parameters.query.as_deref().map(DocumentHash::of);
     if let Some(trusted) = &state.options.trusted_documents {
         let Some(id) = parameters.document_id else {
             return Err(Refusal::TrustedDocumentRequired);
         };
-        return match (trusted.get(&id), sent) {
+        return match (trusted.get(&id), sent()) {
             // The sent text, when any, hashes to the trusted one, so it is the same text.
             (Some(text), None) => {
                 parameters.query = Some(text.to_string());
@@ -251,12 +254,16 @@ fn find_document(state: &AppState, parameters: &mut Parameters) -> Result<Option
             (None, Some(_)) => Err(Refusal::TrustedDocumentRequired),
         };
     }
-    match (parameters.document_id, sent) {
-        (None, Some(_)) => Ok(None),
-        (None, None) => Err(Refusal::MissingQuery),
-        (Some(id), Some(actual)) if actual != id => Err(Refusal::HashMismatch { sent: id, actual }),
-        (Some(id), Some(_)) => Ok(state.persisted_queries.is_some().then_some(id)),
-        (Some(id), None) => {
+    let Some(id) = parameters.document_id else {
+        return match parameters.query {
+            Some(_) => Ok(None),
+            None => Err(Refusal::MissingQuery),
+        };
+    };
+    match sent() {
+        Some(actual) if actual != id => Err(Refusal::HashMismatch { sent: id, actual }),
+        Some(_) => Ok(state.persisted_queries.is_some().then_some(id)),
+        None => {
             let Some(cache) = &state.persisted_queries else {
                 return Err(Refusal::PersistedQueriesOff);
             };
@@ -272,7 +279,7 @@ fn find_document(state: &AppState, parameters: &mut Parameters) -> Result<Option
 async fn execute(
     state: &AppState,
     request: async_graphql::Request,
-    fresh: Option<FreshDocument>,
+    preparation: Preparation,
     media: MediaType,
     request_id: Option<String>,
     get: Option<&HeaderMap>,
@@ -280,10 +287,10 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     let mut request = request;
-    let operation = request
-        .operation_name
-        .clone()
-        .or_else(|| sole_operation_name(&mut request));
+    let mut operation = request.operation_name.clone();
+    if operation.is_none() && preparation.is_parsed() {
+        operation = sole_operation_name(&mut request);
+    }
     if let Some(name) = &operation {
         tracing::Span::current().record("graphql.operation", name.as_str());
     }
@@ -324,7 +331,7 @@ async fn execute(
         };
         return refuse_counted(state, refusal, media);
     }
-    if let Some(fresh) = fresh
+    if let Preparation::Parsed(Some(fresh)) = preparation
         && !is_request_error(&response)
     {
         state.documents.keep(fresh);
