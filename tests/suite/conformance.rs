@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use tests::{TestApp, TestResponse};
+use tests::{TestApp, TestResponse, url_encode as encode};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -36,16 +36,6 @@ async fn get_query(app: &TestApp, accept: Option<&str>, query: &str) -> TestResp
     }
     app.request(request.body(Body::empty()).expect("a valid request"))
         .await
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Asserts the response is JSON of `media` with exactly one error of `code` and no `data`.
