@@ -5,7 +5,8 @@
 //! serves. Arrows point down this list, never up:
 //!
 //! - [`config`]: the one typed configuration, from flags and `CLAIMGRAPH_*` variables.
-//! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers.
+//! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers,
+//!   and the documents requests can name by hash (persisted queries, trusted documents).
 //! - [`graphql`]: the schema: one type per file, the query root, per-request loaders, global IDs,
 //!   Relay connections.
 //! - [`domain`]: rules over the entities with no GraphQL in them: the evidence ladder, seed loading.

@@ -226,7 +226,12 @@ async fn clients_are_told_apart_by_peer_address_and_by_forwarded_address_only_wh
         assert_eq!(response.status, StatusCode::OK);
     }
     let spent = typename_from(&app, Some("192.0.2.1:6000"), Some("198.51.100.3")).await;
-    assert_eq!(spent.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_refusal(
+        &spent,
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        "none are left",
+    );
     let other_peer = typename_from(&app, Some("192.0.2.2:5000"), None).await;
     assert_eq!(rate_headers(&other_peer).1, 1);
     // Requests with no peer at all (in-process) share one budget of their own.
@@ -241,7 +246,12 @@ async fn clients_are_told_apart_by_peer_address_and_by_forwarded_address_only_wh
         assert_eq!(response.status, StatusCode::OK);
     }
     let spent = typename_from(&app, proxy, Some("198.51.100.1")).await;
-    assert_eq!(spent.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_refusal(
+        &spent,
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        "none are left",
+    );
     let other = typename_from(&app, proxy, Some("198.51.100.1, 198.51.100.2")).await;
     assert_eq!(other.status, StatusCode::OK);
     assert_eq!(rate_headers(&other).1, 1);

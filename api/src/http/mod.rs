@@ -1,4 +1,5 @@
-//! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them.
+//! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them; the
+//! documents a request can name by hash (`documents`).
 
 pub mod documents;
 mod graphiql;
