@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
@@ -12,6 +13,8 @@ use crate::db::PoolSettings;
 use crate::graphql::SchemaOptions;
 use crate::graphql::limits::Limits;
 use crate::http::HttpOptions;
+use crate::http::documents::{PersistedQueryLimits, TrustedDocuments};
+use crate::rate_limit::RateLimits;
 
 /// Where data lives when nothing is configured: a SQLite file in the working directory, created on
 /// first start.
@@ -101,9 +104,21 @@ pub struct Cli {
     #[arg(long, env = "CLAIMGRAPH_CORS_ORIGINS", default_value = "*", global = true)]
     pub cors_origins: String,
 
+    /// The largest POST body accepted, in bytes (a claim page query is a few KiB).
+    #[arg(long, env = "CLAIMGRAPH_MAX_BODY_BYTES", default_value_t = HttpOptions::default().max_body_bytes, global = true)]
+    pub max_body_bytes: usize,
+
     /// The query limits (see `graphql::limits`).
     #[command(flatten)]
     pub limits: LimitArgs,
+
+    /// The rate limits (see `rate_limit`).
+    #[command(flatten)]
+    pub rate_limits: RateLimitArgs,
+
+    /// Persisted queries and trusted documents (see `http::documents`).
+    #[command(flatten)]
+    pub documents: DocumentArgs,
 
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
@@ -120,7 +135,8 @@ impl Cli {
         }
     }
 
-    /// The HTTP layer's options; an origin that is not a valid header value is an error.
+    /// The HTTP layer's options. An origin that is not a valid header value is an error, and so is a
+    /// trusted documents manifest that cannot be read or has any problem (the error lists them).
     pub fn http_options(&self) -> anyhow::Result<HttpOptions> {
         let origins = self.cors_origins.trim();
         let cors_origins = if origins == "*" {
@@ -137,10 +153,28 @@ impl Cli {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             Some(parsed)
         };
+        let trusted_documents = match &self.documents.trusted_documents {
+            Some(path) => Some(Arc::new(TrustedDocuments::load(path)?)),
+            None => None,
+        };
+        let rate = &self.rate_limits;
+        let documents = &self.documents;
         Ok(HttpOptions {
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             graphiql: self.graphiql,
             cors_origins,
+            max_body_bytes: self.max_body_bytes,
+            rate_limits: rate.rate_limit.then(|| RateLimits {
+                anonymous: rate.rate_limit_anonymous,
+                authenticated: rate.rate_limit_authenticated,
+                window: Duration::from_secs(rate.rate_limit_window_secs),
+            }),
+            trust_forwarded_for: rate.trust_forwarded_for,
+            persisted_queries: documents.persisted_queries.then_some(PersistedQueryLimits {
+                max_entries: documents.persisted_queries_max_entries,
+                max_bytes: documents.persisted_queries_max_bytes,
+            }),
+            trusted_documents,
         })
     }
 
@@ -192,6 +226,51 @@ impl From<&LimitArgs> for Limits {
             max_expanded_fields: args.max_expanded_fields,
         }
     }
+}
+
+/// Flags for [`RateLimits`]; the defaults are `RateLimits::default()`'s.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RateLimitArgs {
+    /// Whether each client has a budget of query-cost points per window: `true` or `false`.
+    #[arg(long, env = "CLAIMGRAPH_RATE_LIMIT", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub rate_limit: bool,
+    /// Points per window for each client address without a token (a claim page costs about 10).
+    #[arg(long, env = "CLAIMGRAPH_RATE_LIMIT_ANONYMOUS", default_value_t = RateLimits::default().anonymous, global = true)]
+    pub rate_limit_anonymous: u64,
+    /// Points per window for each authenticated user.
+    #[arg(long, env = "CLAIMGRAPH_RATE_LIMIT_AUTHENTICATED", default_value_t = RateLimits::default().authenticated, global = true)]
+    pub rate_limit_authenticated: u64,
+    /// How long a window lasts, in seconds, from a client's first request in it.
+    #[arg(
+        long,
+        env = "CLAIMGRAPH_RATE_LIMIT_WINDOW_SECS",
+        default_value_t = RateLimits::default().window.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub rate_limit_window_secs: u64,
+    /// Whether the client address is the last entry of `X-Forwarded-For` rather than the TCP peer:
+    /// `true` only behind a proxy that appends it, since clients can write the header themselves.
+    #[arg(long, env = "CLAIMGRAPH_TRUST_FORWARDED_FOR", default_value_t = false, action = ArgAction::Set, global = true)]
+    pub trust_forwarded_for: bool,
+}
+
+/// Flags for automatic persisted queries and trusted documents.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DocumentArgs {
+    /// Whether automatic persisted queries (Apollo's protocol) are kept: `true` or `false`.
+    #[arg(long, env = "CLAIMGRAPH_PERSISTED_QUERIES", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub persisted_queries: bool,
+    /// The most automatic persisted queries kept.
+    #[arg(long, env = "CLAIMGRAPH_PERSISTED_QUERIES_MAX_ENTRIES", default_value_t = PersistedQueryLimits::default().max_entries, global = true)]
+    pub persisted_queries_max_entries: usize,
+    /// The most bytes of automatic persisted query text kept.
+    #[arg(long, env = "CLAIMGRAPH_PERSISTED_QUERIES_MAX_BYTES", default_value_t = PersistedQueryLimits::default().max_bytes, global = true)]
+    pub persisted_queries_max_bytes: usize,
+    /// A manifest of trusted documents (`{"<sha256>": "<document>"}`): when given, only those
+    /// documents run, named by `documentId` or `extensions.persistedQuery.sha256Hash`.
+    #[arg(long, env = "CLAIMGRAPH_TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: Option<PathBuf>,
 }
 
 /// The log output format.

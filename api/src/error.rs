@@ -47,6 +47,14 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// The request ran past the server's request timeout.
     Timeout,
+    /// The client has spent its rate-limit budget for the current window.
+    RateLimited,
+    /// An automatic persisted query's hash names no document the server holds: send the query too.
+    PersistedQueryNotFound,
+    /// The request names a persisted query, and this server keeps none.
+    PersistedQueryNotSupported,
+    /// In trusted documents mode, the request sent its own document instead of naming a trusted one.
+    TrustedDocumentRequired,
     /// The server failed; the cause is in its log.
     InternalServerError,
 }
@@ -62,6 +70,10 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
             ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            ErrorCode::TrustedDocumentRequired => "TRUSTED_DOCUMENT_REQUIRED",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -5,11 +5,14 @@
 //! serves. Arrows point down this list, never up:
 //!
 //! - [`config`]: the one typed configuration, from flags and `CLAIMGRAPH_*` variables.
-//! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers.
+//! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers,
+//!   and the documents requests can name by hash (persisted queries, trusted documents).
 //! - [`graphql`]: the schema: one type per file, the query root, per-request loaders, global IDs,
 //!   Relay connections.
 //! - [`domain`]: rules over the entities with no GraphQL in them: the evidence ladder, seed loading.
 //! - [`error`]: the error type and its single mapping to GraphQL `extensions.code`.
+//! - [`rate_limit`]: each client's budget of query-cost points per window, kept in memory; the
+//!   handler chooses the client, the schema charges the cost.
 //! - [`db`]: connecting and migrating.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -20,6 +23,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod rate_limit;
 
 pub use graphql::build_schema;
 pub use http::{AppState, build_app};

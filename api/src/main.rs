@@ -155,6 +155,8 @@ fn refused_unless_ok<T>(result: Result<T, accounts::AccountError>) -> anyhow::Re
 }
 
 async fn serve(cli: &Cli) -> anyhow::Result<()> {
+    // First, so that a bad option or trusted documents manifest stops the start before anything else.
+    let http_options = cli.http_options()?;
     let db = db::connect_with(&cli.database_url, cli.pool_settings())
         .await
         .context("connecting to the database")?;
@@ -176,11 +178,19 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", cli.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "claimgraph is serving GraphQL at http://{address}/graphql and GraphiQL at http://{address}/graphiql");
+    if let Some(trusted) = &http_options.trusted_documents {
+        tracing::info!(
+            documents = trusted.len(),
+            "trusted documents mode: only the manifest's documents run"
+        );
+    }
     let app = build_app(AppState::configured(
         db.clone(),
         cli.schema_options(),
-        cli.http_options()?,
+        http_options,
     ));
+    // With each connection's peer address, which rate limits key anonymous clients by.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     // The signal starts the drain; the deadline bounds it, so a stuck request cannot hold a
     // deployment's shutdown for ever.
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
@@ -234,10 +244,13 @@ async fn shutdown_signal() {
 
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    // Logs go to standard error, so a command's own output (a token's secret, the schema) is all
+    // that standard output carries.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(colour);
+        .with_ansi(colour)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Pretty => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).with_span_list(false).init(),

@@ -211,6 +211,27 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// POSTs any JSON body to `/graphql` with extra headers, accepting
+    /// `application/graphql-response+json` unless `headers` names another `accept`.
+    pub async fn post_json(&self, body: &Value, headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("accept"))
+        {
+            request = request.header("accept", "application/graphql-response+json, application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.request(
+            request
+                .body(Body::from(body.to_string()))
+                .expect("a valid request"),
+        )
+        .await
+    }
+
     /// Runs a query and returns the JSON body (`data` and `errors`).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.post_graphql(query, variables).await.json()
@@ -222,6 +243,28 @@ impl TestApp {
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
     }
+}
+
+/// Percent-encodes everything but unreserved characters, for URL parameters.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Asserts that a refusal came with `status`, exactly one error of `code` whose message contains
+/// `message`, and no `data`; returns the error.
+pub fn assert_refusal(response: &TestResponse, status: StatusCode, code: &str, message: &str) -> Value {
+    assert_eq!(response.status, status, "{}", response.text());
+    let body = response.json();
+    assert!(body.get("data").is_none(), "a refusal has no data: {body:#}");
+    let error = single_error(&body, code, None).clone();
+    let text = error["message"].as_str().unwrap_or_default();
+    assert!(text.contains(message), "expected {message:?} in {text:?}");
+    error
 }
 
 /// Asserts that a response failed with exactly one error of `code` about `field`, and returns it.

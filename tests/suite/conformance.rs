@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use tests::{TestApp, TestResponse};
+use tests::{TestApp, TestResponse, url_encode as encode};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -36,16 +36,6 @@ async fn get_query(app: &TestApp, accept: Option<&str>, query: &str) -> TestResp
     }
     app.request(request.body(Body::empty()).expect("a valid request"))
         .await
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Asserts the response is JSON of `media` with exactly one error of `code` and no `data`.
@@ -413,6 +403,43 @@ async fn a_body_just_under_the_limit_is_read() {
     let body = format!(r#"{{"query": "{{ __typename }}"{padding}}}"#);
     let response = post(&app, &[("content-type", JSON)], body).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+}
+
+#[tokio::test]
+async fn the_body_limit_is_a_flag() {
+    let app = TestApp::migrated().await.reconfigured(
+        api::graphql::SchemaOptions::default(),
+        api::http::HttpOptions {
+            max_body_bytes: 100,
+            ..api::http::HttpOptions::default()
+        },
+    );
+    let small = json!({ "query": "{ __typename }" }).to_string();
+    let response = post(&app, &[("content-type", JSON)], small).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let large = json!({ "query": format!("{{ __typename }} #{}", "x".repeat(100)) }).to_string();
+    let response = post(&app, &[("content-type", JSON)], large).await;
+    let body = assert_refused(
+        &response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        JSON,
+    );
+    assert_eq!(
+        body["errors"][0]["message"],
+        "The request body is larger than 100 bytes, the most this endpoint reads."
+    );
+
+    use clap::Parser;
+    let flag = |args: &[&str]| {
+        api::config::Cli::try_parse_from(args)
+            .expect("valid flags")
+            .http_options()
+            .expect("options")
+            .max_body_bytes
+    };
+    assert_eq!(flag(&["claimgraph"]), 1024 * 1024);
+    assert_eq!(flag(&["claimgraph", "--max-body-bytes", "4096"]), 4096);
 }
 
 #[tokio::test]

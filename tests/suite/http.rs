@@ -176,3 +176,16 @@ async fn an_unknown_field_or_a_wrong_variable_type_is_graphql_validation_failed(
     );
     assert!(body["data"].is_null());
 }
+
+#[tokio::test]
+async fn a_repeated_query_answers_each_time_by_its_own_variables() {
+    // The second and third requests reuse the first one's parse: `@skip` must still follow each
+    // request's variables, not the first request's.
+    let app = TestApp::seeded().await;
+    let query = "query($skip: Boolean!) { __typename claim(slug: \"rest-pause-training\") @skip(if: $skip) { slug } }";
+    for skip in [true, false, true, false] {
+        let data = app.data(query, json!({ "skip": skip })).await;
+        assert_eq!(data.get("claim").is_none(), skip, "{data}");
+        assert_eq!(data["__typename"], "Query");
+    }
+}

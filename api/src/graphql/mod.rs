@@ -6,6 +6,7 @@
 
 pub mod connection;
 pub mod curation;
+pub mod document_cache;
 pub mod enums;
 pub mod ids;
 pub mod limits;
@@ -14,6 +15,7 @@ mod mutation;
 mod node;
 mod prefetch;
 mod query;
+pub mod rate_limit;
 mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
@@ -60,6 +62,8 @@ pub fn build_schema() -> ClaimgraphSchema {
 /// the schema's data would batch and cache across users.
 pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
     let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+        // First, so it wraps the limits: only a document within them is charged its cost.
+        .extension(rate_limit::ChargeRateLimit)
         .extension(limits::QueryLimits(std::sync::Arc::new(options.limits)))
         // Directives repeated on one field; the document-wide count is in `limits`.
         .limit_directives(10);

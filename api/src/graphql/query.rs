@@ -1,5 +1,7 @@
 //! The query root: entry points into the graph.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::values::Doi as DoiValue;
@@ -20,8 +22,10 @@ use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::StudyById;
 use crate::graphql::node::Node;
 use crate::graphql::prefetch::prefetch_claims;
+use crate::graphql::rate_limit::RateLimit;
 use crate::graphql::types::{Claim, Doi, Study};
 use crate::graphql::{database, load_one, loader};
+use crate::rate_limit::RateCharge;
 
 /// The longest text a `...Contains` filter accepts.
 const MAX_FILTER_LEN: usize = 200;
@@ -218,6 +222,14 @@ impl Query {
             before,
         };
         Ok(events_page(ctx, Condition::all(), args).await?)
+    }
+
+    /// Where this client stands against its rate limit, this request's cost included; null when the
+    /// server limits no rates. Asking costs 1 point, like any small query.
+    async fn rate_limit(&self, ctx: &Context<'_>) -> Option<RateLimit> {
+        ctx.data_opt::<Arc<RateCharge>>()
+            .and_then(|charge| charge.settlement())
+            .map(RateLimit::from)
     }
 }
 

@@ -9,71 +9,79 @@
 //! request, so it cannot answer in the negotiated media type, its text is Rust debug output, and on
 //! GET it reads `operation_name` instead of `operationName`.
 //! So this handler reads the request itself and leaves execution to async-graphql: it negotiates the
-//! response media type, takes POST bodies only as JSON of at most [`MAX_BODY_BYTES`], refuses
-//! batches and mutations sent by GET, and answers every refusal as a GraphQL error with an
-//! `extensions.code`.
+//! response media type, takes POST bodies only as JSON within `--max-body-bytes`, refuses batches
+//! and mutations sent by GET, and answers every refusal as a GraphQL error with an
+//! `extensions.code`. Around that it keeps each client's rate-limit account (see
+//! [`choose_rate_key`] and `crate::rate_limit`) and finds documents that requests name by hash
+//! (automatic persisted queries and trusted documents, see `super::documents`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::futures_util::StreamExt;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Extensions, ServerError, Variables};
+use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
-use std::time::Instant;
-
 use super::AppState;
+use super::documents::DocumentHash;
 use super::metrics::Outcome;
 use crate::domain::accounts;
 use crate::error::ErrorCode;
+use crate::graphql::document_cache::Preparation;
 use crate::graphql::{Caller, request_loader};
+use crate::rate_limit::{RateCharge, RateKey, RateSnapshot};
 
-/// The largest request body accepted, in MiB; a claim page query is a few KiB.
-const MAX_BODY_MIB: usize = 1;
-const MAX_BODY_BYTES: usize = MAX_BODY_MIB * 1024 * 1024;
+/// The client's TCP address, when the server runs with `ConnectInfo` (the binary does; requests
+/// sent to the router in-process have none).
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
 
-/// `POST /graphql`: a JSON body `{"query", "operationName", "variables", "extensions"}`.
-pub(super) async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let Some(media) = negotiate(&headers) else {
-        return refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json);
+/// `POST /graphql`: a JSON body `{"query", "operationName", "variables", "extensions"}`, with
+/// `documentId` (or `extensions.persistedQuery`) naming a persisted document instead of `query`.
+pub(super) async fn post(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let media = negotiate(&headers);
+    let (caller, meter) = match admit(&state, peer, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused.respond(&state, media.unwrap_or(MediaType::Json)),
     };
-    let caller = match authenticate(&state, &headers).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refuse_counted(&state, refusal, media),
+    let response = match media {
+        None => refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json),
+        Some(media) => match read_post(&headers, body, state.options.max_body_bytes).await {
+            Ok(parameters) => run(&state, parameters, media, &headers, &meter, false, caller).await,
+            Err(refusal) => refuse_counted(&state, refusal, media),
+        },
     };
-    match read_post(&headers, body).await {
-        Ok(request) => execute(&state, request.data(caller), media, request_id(&headers), None).await,
-        Err(refusal) => refuse_counted(&state, refusal, media),
-    }
+    meter.settle(response)
 }
 
-/// `GET /graphql?query=...&operationName=...&variables=...`: queries only.
-pub(super) async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some(media) = negotiate(&headers) else {
-        return refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json);
+/// `GET /graphql?query=...&operationName=...&variables=...&extensions=...`: queries only.
+/// `documentId` or `extensions` with a `persistedQuery` may name the document instead of `query`.
+pub(super) async fn get(State(state): State<AppState>, peer: Peer, headers: HeaderMap, uri: Uri) -> Response {
+    let media = negotiate(&headers);
+    let (caller, meter) = match admit(&state, peer, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused.respond(&state, media.unwrap_or(MediaType::Json)),
     };
-    let caller = match authenticate(&state, &headers).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refuse_counted(&state, refusal, media),
+    let response = match media {
+        None => refuse_counted(&state, Refusal::NotAcceptable, MediaType::Json),
+        Some(media) => match read_get(&uri) {
+            Ok(parameters) => run(&state, parameters, media, &headers, &meter, true, caller).await,
+            Err(refusal) => refuse_counted(&state, refusal, media),
+        },
     };
-    // Only anonymous answers are public: a signed-in caller's may hold what only they can see.
-    let cacheable = matches!(caller, Caller::Anonymous).then_some(&headers);
-    match read_get(&uri) {
-        Ok(request) => {
-            execute(
-                &state,
-                request.data(caller),
-                media,
-                request_id(&headers),
-                cacheable,
-            )
-            .await
-        }
-        Err(refusal) => refuse_counted(&state, refusal, media),
-    }
+    meter.settle(response)
 }
 
 /// Who signs the request: anonymous without `Authorization`, the token's owner with a valid
@@ -104,44 +112,271 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, R
     }
 }
 
-/// Refuses a request before execution, and counts it in `/metrics`.
+/// Refuses a request before execution, and counts it in `/metrics` and the request's log line.
 fn refuse_counted(state: &AppState, refusal: Refusal, media: MediaType) -> Response {
-    state.metrics.record(
-        None,
-        Outcome::Refused,
-        &[refusal.code()],
-        std::time::Duration::ZERO,
-    );
+    let code = refusal.code();
+    state
+        .metrics
+        .record(None, Outcome::Refused, &[code], std::time::Duration::ZERO);
+    tracing::Span::current().record("graphql.error_codes", code);
     refuse(refusal, media)
 }
 
 /// Any other method.
-pub(super) async fn other_method(headers: HeaderMap) -> Response {
-    refuse(
-        Refusal::MethodNotAllowed,
-        negotiate(&headers).unwrap_or(MediaType::Json),
-    )
+pub(super) async fn other_method(State(state): State<AppState>, peer: Peer, headers: HeaderMap) -> Response {
+    let media = negotiate(&headers).unwrap_or(MediaType::Json);
+    match RateMeter::admit(
+        &state,
+        choose_rate_key(&state, peer, &headers, &Caller::Anonymous),
+    ) {
+        Ok(meter) => meter.settle(refuse(Refusal::MethodNotAllowed, media)),
+        Err(refusal) => refuse_counted(&state, refusal, media),
+    }
 }
 
-/// Runs one request with a fresh loader and answers in `media`.
+/// A request the rate limiter or authentication turned away, with the meter its refusal settles.
+struct Turned {
+    refusal: Refusal,
+    meter: Option<RateMeter>,
+}
+
+impl Turned {
+    fn respond(self, state: &AppState, media: MediaType) -> Response {
+        let response = refuse_counted(state, self.refusal, media);
+        match self.meter {
+            Some(meter) => meter.settle(response),
+            None => response,
+        }
+    }
+}
+
+/// Authenticates the request, then admits it against its client's budget: the token's user's when
+/// the token is valid, its address's otherwise. A bad token is refused and charged to the address,
+/// so guessing tokens costs budget like any other request.
+async fn admit(state: &AppState, peer: Peer, headers: &HeaderMap) -> Result<(Caller, RateMeter), Turned> {
+    let caller = match authenticate(state, headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            let key = choose_rate_key(state, peer, headers, &Caller::Anonymous);
+            return Err(match RateMeter::admit(state, key) {
+                Ok(meter) => Turned {
+                    refusal,
+                    meter: Some(meter),
+                },
+                Err(limited) => Turned {
+                    refusal: limited,
+                    meter: None,
+                },
+            });
+        }
+    };
+    match RateMeter::admit(state, choose_rate_key(state, peer, headers, &caller)) {
+        Ok(meter) => Ok((caller, meter)),
+        Err(refusal) => Err(Turned { refusal, meter: None }),
+    }
+}
+
+/// Whose rate-limit budget a request spends. This is the one place that decides.
+///
+/// A request with a valid token spends its user's budget, wherever it comes from. Any other is its
+/// address: the last `X-Forwarded-For` entry when `--trust-forwarded-for` says a proxy in front
+/// appends it, else the TCP peer. A request with neither (only requests sent to the router
+/// in-process, as the tests do) spends the one shared `RateKey::Unknown` budget.
+fn choose_rate_key(state: &AppState, peer: Peer, headers: &HeaderMap, caller: &Caller) -> RateKey {
+    if state.rate_limiter.is_none() {
+        return RateKey::Unknown;
+    }
+    if let Caller::User(user) = caller {
+        return RateKey::User(user.id);
+    }
+    if state.options.trust_forwarded_for
+        && let Some(address) = forwarded_for(headers)
+    {
+        return RateKey::address(address);
+    }
+    match peer {
+        Some(Extension(ConnectInfo(address))) => RateKey::address(address.ip()),
+        None => RateKey::Unknown,
+    }
+}
+
+/// The last address in the last `X-Forwarded-For` header: the one the proxy in front of the server
+/// appended. Entries before it were sent by the client and prove nothing.
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let value = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let last = value.to_str().ok()?.rsplit(',').next()?.trim();
+    last.parse::<IpAddr>()
+        .ok()
+        .or_else(|| last.parse::<SocketAddr>().ok().map(|address| address.ip()))
+}
+
+/// One request's rate-limit account; empty when rate limits are off.
+struct RateMeter(Option<Arc<RateCharge>>);
+
+impl RateMeter {
+    /// Lets a request in unless its client has no point left: that is refused at once, before the
+    /// body is read.
+    fn admit(state: &AppState, key: RateKey) -> Result<RateMeter, Refusal> {
+        let Some(limiter) = &state.rate_limiter else {
+            return Ok(RateMeter(None));
+        };
+        let snapshot = limiter.peek(key);
+        if snapshot.remaining() == 0 {
+            return Err(Refusal::RateLimited {
+                snapshot,
+                priced: None,
+            });
+        }
+        Ok(RateMeter(Some(Arc::new(RateCharge::new(limiter.clone(), key)))))
+    }
+
+    /// The request's charge, for the schema to spend the document's cost from.
+    fn charge(&self) -> Option<Arc<RateCharge>> {
+        self.0.clone()
+    }
+
+    /// Charges the minimum when nothing charged the request (it was refused before its cost was
+    /// known), and says in the headers where its client stands.
+    fn settle(self, mut response: Response) -> Response {
+        if let Some(charge) = self.0 {
+            insert_rate_limit_headers(response.headers_mut(), &charge.settle().snapshot);
+        }
+        response
+    }
+}
+
+/// `x-ratelimit-limit`, `-remaining`, `-used` and `-reset` (the end of the window, in seconds since
+/// the Unix epoch), as GitHub sends them.
+fn insert_rate_limit_headers(headers: &mut HeaderMap, snapshot: &RateSnapshot) {
+    for (name, value) in [
+        ("x-ratelimit-limit", snapshot.limit),
+        ("x-ratelimit-remaining", snapshot.remaining()),
+        ("x-ratelimit-used", snapshot.used),
+        ("x-ratelimit-reset", snapshot.reset_epoch_seconds()),
+    ] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    }
+}
+
+/// Finds the request's document (its own text, a persisted query or a trusted document), and
+/// runs it. A GET runs queries only.
+async fn run(
+    state: &AppState,
+    mut parameters: Parameters,
+    media: MediaType,
+    headers: &HeaderMap,
+    meter: &RateMeter,
+    get: bool,
+    caller: Caller,
+) -> Response {
+    let register = match find_document(state, &mut parameters) {
+        Ok(register) => register,
+        Err(refusal) => return refuse_counted(state, refusal, media),
+    };
+    let Some(mut request) = parameters.into_request() else {
+        return refuse_counted(state, Refusal::MissingQuery, media);
+    };
+    let preparation = state.documents.prepare(&mut request);
+    // A document too long or broken to parse is left to the limits and execution to refuse.
+    if get
+        && preparation.is_parsed()
+        && let Some(operation @ (OperationType::Mutation | OperationType::Subscription)) =
+            operation_type(&mut request)
+    {
+        return refuse_counted(state, Refusal::NotAQuery(operation), media);
+    }
+    // Only a document that parses is kept: the cache holds candidates for execution, not junk.
+    if let Some(hash) = register
+        && let Some(cache) = &state.persisted_queries
+        && request.parsed_query().is_ok()
+    {
+        cache.insert(hash, Arc::from(request.query.as_str()));
+    }
+    // Only anonymous answers are public: a signed-in caller's may hold what only they can see.
+    let cacheable = (get && matches!(caller, Caller::Anonymous)).then_some(headers);
+    execute(
+        state,
+        request.data(caller),
+        preparation,
+        media,
+        request_id(headers),
+        cacheable,
+        meter,
+    )
+    .await
+}
+
+/// Settles which document a request runs and leaves its text in `parameters.query`. Returns the
+/// hash to keep the text under when it is a new automatic persisted query.
+///
+/// In trusted documents mode only the manifest's documents run, named by their hash; a request's
+/// own text is refused, and so is an attempt to register one. Otherwise a hash alone is looked up
+/// among the automatic persisted queries, and a hash with a text is checked and registered
+/// (<https://www.apollographql.com/docs/apollo-server/performance/apq>).
+fn find_document(state: &AppState, parameters: &mut Parameters) -> Result<Option<DocumentHash>, Refusal> {
+    // Hashed only when a hash was sent to compare it with: most requests name no document.
+    let sent = || parameters.query.as_deref().map(DocumentHash::of);
+    if let Some(trusted) = &state.options.trusted_documents {
+        let Some(id) = parameters.document_id else {
+            return Err(Refusal::TrustedDocumentRequired);
+        };
+        return match (trusted.get(&id), sent()) {
+            // The sent text, when any, hashes to the trusted one, so it is the same text.
+            (Some(text), None) => {
+                parameters.query = Some(text.to_string());
+                Ok(None)
+            }
+            (Some(_), Some(actual)) if actual == id => Ok(None),
+            (Some(_), Some(actual)) => Err(Refusal::HashMismatch { sent: id, actual }),
+            (None, None) => Err(Refusal::UnknownTrustedDocument(id)),
+            (None, Some(_)) => Err(Refusal::TrustedDocumentRequired),
+        };
+    }
+    let Some(id) = parameters.document_id else {
+        return match parameters.query {
+            Some(_) => Ok(None),
+            None => Err(Refusal::MissingQuery),
+        };
+    };
+    match sent() {
+        Some(actual) if actual != id => Err(Refusal::HashMismatch { sent: id, actual }),
+        Some(_) => Ok(state.persisted_queries.is_some().then_some(id)),
+        None => {
+            let Some(cache) = &state.persisted_queries else {
+                return Err(Refusal::PersistedQueriesOff);
+            };
+            let text = cache.get(&id).ok_or(Refusal::PersistedQueryNotFound)?;
+            parameters.query = Some(text.to_string());
+            Ok(None)
+        }
+    }
+}
+
+/// Runs one request with a fresh loader and answers in `media`. A document parsed for this request
+/// is kept for the next ones if it runs.
 async fn execute(
     state: &AppState,
     request: async_graphql::Request,
+    preparation: Preparation,
     media: MediaType,
     request_id: Option<String>,
     get: Option<&HeaderMap>,
+    meter: &RateMeter,
 ) -> Response {
     let started = Instant::now();
     let mut request = request;
-    let operation = request
-        .operation_name
-        .clone()
-        .or_else(|| sole_operation_name(&mut request));
+    let mut operation = request.operation_name.clone();
+    if operation.is_none() && preparation.is_parsed() {
+        operation = sole_operation_name(&mut request);
+    }
     if let Some(name) = &operation {
         tracing::Span::current().record("graphql.operation", name.as_str());
     }
     // A loader in the schema's data would batch and cache across users: one per request.
-    let request = request.data(request_loader(state.db.clone()));
+    let mut request = request.data(request_loader(state.db.clone()));
+    if let Some(charge) = meter.charge() {
+        request = request.data(charge);
+    }
     let timeout = state.options.request_timeout;
     let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute(request)).await else {
         // Dropping the execution cancels it; PostgreSQL's statement timeout bounds the database side.
@@ -164,6 +399,21 @@ async fn execute(
             media,
         );
     };
+    // Priced over the client's budget during validation: nothing ran.
+    if let Some(settlement) = meter.0.as_ref().and_then(|charge| charge.settlement())
+        && let Some(left) = settlement.over_budget
+    {
+        let refusal = Refusal::RateLimited {
+            snapshot: settlement.snapshot,
+            priced: Some((settlement.cost, left)),
+        };
+        return refuse_counted(state, refusal, media);
+    }
+    if let Preparation::Parsed(Some(fresh)) = preparation
+        && !is_request_error(&response)
+    {
+        state.documents.keep(fresh);
+    }
     for error in &mut response.errors {
         classify(error);
         if let Some(id) = &request_id {
@@ -413,8 +663,8 @@ enum Refusal {
     /// A POST whose body is not declared as UTF-8 JSON. Refused so that a cross-site form or
     /// `text/plain` POST, which browsers send without a CORS preflight, cannot run anything.
     NotJson,
-    /// A POST body over [`MAX_BODY_BYTES`].
-    BodyTooLarge,
+    /// A POST body over `--max-body-bytes` (the limit, in bytes).
+    BodyTooLarge(usize),
     /// The body stopped before its end.
     UnreadableBody,
     /// A POST with no body.
@@ -427,7 +677,7 @@ enum Refusal {
     NotAnObject,
     /// A URL query string that is not `name=value` pairs, or names a parameter twice.
     MalformedUrlParameters,
-    /// No `query`, or a `query` that is not a string.
+    /// No `query`, and no document named by hash either.
     MissingQuery,
     /// A parameter of the wrong JSON type; the message says which and what it must be.
     InvalidParameter(&'static str),
@@ -437,17 +687,49 @@ enum Refusal {
     Unauthenticated(&'static str),
     /// The token could not be checked: the database failed (the cause is logged).
     AuthenticationUnavailable,
+    /// The client's budget cannot cover the request; `priced` is the document's cost and the points
+    /// that were left, when the document was priced.
+    RateLimited {
+        snapshot: RateSnapshot,
+        priced: Option<(u64, u64)>,
+    },
+    /// A hash alone, naming no automatic persisted query the server holds.
+    PersistedQueryNotFound,
+    /// A hash alone, and automatic persisted queries are off.
+    PersistedQueriesOff,
+    /// A hash with a query text that does not hash to it.
+    HashMismatch {
+        sent: DocumentHash,
+        actual: DocumentHash,
+    },
+    /// Trusted documents mode: a document of the request's own, or no document id.
+    TrustedDocumentRequired,
+    /// Trusted documents mode: an id that is not in the manifest.
+    UnknownTrustedDocument(DocumentHash),
 }
 
 impl Refusal {
-    fn status(&self) -> StatusCode {
+    fn status(&self, media: MediaType) -> StatusCode {
         match self {
             Refusal::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Refusal::MethodNotAllowed | Refusal::NotAQuery(_) => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Refusal::AuthenticationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Refusal::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            // A policy refusal of a well-formed request, which no retry of the same request fixes.
+            Refusal::TrustedDocumentRequired => StatusCode::FORBIDDEN,
+            // A request error in GraphQL-over-HTTP's sense: it names no document the server can run.
+            // That is 400 under application/graphql-response+json and 200 under application/json,
+            // which clients written before the spec (Apollo's persisted query link among them) read
+            // the error code from.
+            Refusal::PersistedQueryNotFound
+            | Refusal::PersistedQueriesOff
+            | Refusal::UnknownTrustedDocument(_) => match media {
+                MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+                MediaType::Json => StatusCode::OK,
+            },
             Refusal::UnreadableBody
             | Refusal::EmptyBody
             | Refusal::MalformedJson { .. }
@@ -455,20 +737,36 @@ impl Refusal {
             | Refusal::NotAnObject
             | Refusal::MalformedUrlParameters
             | Refusal::MissingQuery
-            | Refusal::InvalidParameter(_) => StatusCode::BAD_REQUEST,
+            | Refusal::InvalidParameter(_)
+            | Refusal::HashMismatch { .. } => StatusCode::BAD_REQUEST,
         }
     }
 
-    /// The `extensions.code`: the HTTP status's name.
+    /// The `extensions.code`: the HTTP status's name for the protocol's refusals, our error codes
+    /// for the rest.
     fn code(&self) -> &'static str {
-        match self.status() {
-            StatusCode::NOT_ACCEPTABLE => "NOT_ACCEPTABLE",
-            StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
-            StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
-            StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated.as_str(),
-            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::InternalServerError.as_str(),
-            _ => "BAD_REQUEST",
+        match self {
+            Refusal::NotAcceptable => "NOT_ACCEPTABLE",
+            Refusal::MethodNotAllowed | Refusal::NotAQuery(_) => "METHOD_NOT_ALLOWED",
+            Refusal::NotJson => "UNSUPPORTED_MEDIA_TYPE",
+            Refusal::BodyTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Refusal::RateLimited { .. } => ErrorCode::RateLimited.as_str(),
+            Refusal::PersistedQueryNotFound | Refusal::UnknownTrustedDocument(_) => {
+                ErrorCode::PersistedQueryNotFound.as_str()
+            }
+            Refusal::PersistedQueriesOff => ErrorCode::PersistedQueryNotSupported.as_str(),
+            Refusal::TrustedDocumentRequired => ErrorCode::TrustedDocumentRequired.as_str(),
+            Refusal::Unauthenticated(_) => ErrorCode::Unauthenticated.as_str(),
+            Refusal::AuthenticationUnavailable => ErrorCode::InternalServerError.as_str(),
+            Refusal::UnreadableBody
+            | Refusal::EmptyBody
+            | Refusal::MalformedJson { .. }
+            | Refusal::Batch
+            | Refusal::NotAnObject
+            | Refusal::MalformedUrlParameters
+            | Refusal::MissingQuery
+            | Refusal::InvalidParameter(_)
+            | Refusal::HashMismatch { .. } => "BAD_REQUEST",
         }
     }
 
@@ -481,8 +779,11 @@ impl Refusal {
             Refusal::NotJson => "A POST to /graphql must send its body as JSON, with the header \
                 Content-Type: application/json."
                 .to_owned(),
-            Refusal::BodyTooLarge => {
-                format!("The request body is larger than {MAX_BODY_MIB} MiB, the most this endpoint reads.")
+            Refusal::BodyTooLarge(max) => {
+                format!(
+                    "The request body is larger than {}, the most this endpoint reads.",
+                    bytes_text(*max)
+                )
             }
             Refusal::UnreadableBody => "The request body could not be read to its end.".to_owned(),
             Refusal::EmptyBody => "The request body is empty: send a JSON object such as \
@@ -498,7 +799,7 @@ impl Refusal {
                 {\"query\": \"{ __typename }\"}."
                 .to_owned(),
             Refusal::MalformedUrlParameters => "The URL's parameters could not be read: give each of query, \
-                operationName, variables and extensions at most once, URL-encoded."
+                operationName, variables, extensions and documentId at most once, URL-encoded."
                 .to_owned(),
             Refusal::MissingQuery => "The request has no query: send the GraphQL document as a string in \
                 the query parameter."
@@ -509,6 +810,21 @@ impl Refusal {
             }
             Refusal::Unauthenticated(message) => (*message).to_owned(),
             Refusal::AuthenticationUnavailable => crate::error::INTERNAL_MESSAGE.to_owned(),
+            Refusal::RateLimited { snapshot, priced } => snapshot.refusal_message(*priced),
+            // Apollo's protocol spells these two messages so, and older clients match on them.
+            Refusal::PersistedQueryNotFound => "PersistedQueryNotFound".to_owned(),
+            Refusal::PersistedQueriesOff => "PersistedQueryNotSupported".to_owned(),
+            Refusal::HashMismatch { sent, actual } => format!(
+                "The query's SHA-256 is {actual}, not {sent}, the hash sent with it: send the hash of \
+                 the query's exact text."
+            ),
+            Refusal::TrustedDocumentRequired => "This server runs only its trusted documents: name one \
+                by its hash in documentId (or extensions.persistedQuery.sha256Hash) instead of sending \
+                a query."
+                .to_owned(),
+            Refusal::UnknownTrustedDocument(id) => format!(
+                "No trusted document has the id {id}: this server runs only the documents in its manifest."
+            ),
         }
     }
 
@@ -522,13 +838,29 @@ impl Refusal {
     }
 }
 
+/// A byte count as people read it: whole MiB when it is a whole number of them.
+fn bytes_text(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// A refusal as a GraphQL response with no `data`.
 fn refuse(refusal: Refusal, media: MediaType) -> Response {
-    let mut response = error_response(refusal.status(), refusal.code(), &refusal.message(), media);
+    let mut response = error_response(refusal.status(media), refusal.code(), &refusal.message(), media);
+    let headers = response.headers_mut();
     if let Some(allow) = refusal.allow() {
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    if let Refusal::RateLimited { snapshot, .. } = &refusal {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(snapshot.retry_after_seconds()),
+        );
+        insert_rate_limit_headers(headers, snapshot);
     }
     if let Refusal::Unauthenticated(_) = refusal {
         // RFC 6750: name the scheme the client should use.
@@ -590,9 +922,7 @@ struct ResponseBody<'a> {
 /// `application/json` a 200
 /// (<https://graphql.github.io/graphql-over-http/draft/#sec-Response>).
 fn respond(response: async_graphql::Response, media: MediaType) -> Response {
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty());
+    let request_error = is_request_error(&response);
     let body = ResponseBody {
         data: (!request_error).then_some(&response.data),
         errors: &response.errors,
@@ -627,12 +957,20 @@ fn respond(response: async_graphql::Response, media: MediaType) -> Response {
     http
 }
 
-/// A POST's request: declared JSON, within the size limit, one JSON object.
-async fn read_post(headers: &HeaderMap, body: Body) -> Result<async_graphql::Request, Refusal> {
+/// Whether a response failed before execution: no `data`, and only errors without a path (the
+/// document did not parse or validate, or the variables did not fit it).
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+/// A POST's parameters: declared JSON, within the size limit, one JSON object.
+async fn read_post(headers: &HeaderMap, body: Body, max_bytes: usize) -> Result<Parameters, Refusal> {
     if !is_json(headers) {
         return Err(Refusal::NotJson);
     }
-    let bytes = read_body(headers, body).await?;
+    let bytes = read_body(headers, body, max_bytes).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Refusal::EmptyBody);
     }
@@ -641,7 +979,7 @@ async fn read_post(headers: &HeaderMap, body: Body) -> Result<async_graphql::Req
         column: err.column(),
     })?;
     match json {
-        Json::Object(parameters) => request_from_parameters(parameters),
+        Json::Object(parameters) => Parameters::from_json(parameters),
         Json::Array(_) => Err(Refusal::Batch),
         _ => Err(Refusal::NotAnObject),
     }
@@ -669,22 +1007,22 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Reads the whole body, refusing it as soon as it is known to be over [`MAX_BODY_BYTES`]: from
+/// Reads the whole body, refusing it as soon as it is known to be over `max_bytes`: from
 /// `Content-Length` before reading anything, otherwise while reading.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Refusal> {
+async fn read_body(headers: &HeaderMap, body: Body, max_bytes: usize) -> Result<Vec<u8>, Refusal> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return Err(Refusal::BodyTooLarge);
+    if declared.is_some_and(|length| length > max_bytes as u64) {
+        return Err(Refusal::BodyTooLarge(max_bytes));
     }
     let mut bytes = Vec::new();
     let mut chunks = body.into_data_stream();
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|_| Refusal::UnreadableBody)?;
-        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(Refusal::BodyTooLarge);
+        if bytes.len() + chunk.len() > max_bytes {
+            return Err(Refusal::BodyTooLarge(max_bytes));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -699,19 +1037,24 @@ struct UrlParameters {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
 }
 
-/// A GET's request, if its operation is a query
-/// (<https://graphql.github.io/graphql-over-http/draft/#sec-GET>).
-fn read_get(uri: &Uri) -> Result<async_graphql::Request, Refusal> {
+/// A GET's parameters (<https://graphql.github.io/graphql-over-http/draft/#sec-GET>). Whether its
+/// operation is a query is known once its document is found.
+fn read_get(uri: &Uri) -> Result<Parameters, Refusal> {
     let Query(url) =
         Query::<UrlParameters>::try_from_uri(uri).map_err(|_| Refusal::MalformedUrlParameters)?;
     let mut parameters = Map::new();
-    if let Some(query) = url.query {
-        parameters.insert("query".to_owned(), Json::String(query));
-    }
-    if let Some(name) = url.operation_name {
-        parameters.insert("operationName".to_owned(), Json::String(name));
+    for (name, text) in [
+        ("query", url.query),
+        ("operationName", url.operation_name),
+        ("documentId", url.document_id),
+    ] {
+        if let Some(text) = text {
+            parameters.insert(name.to_owned(), Json::String(text));
+        }
     }
     for (name, text, refusal) in [
         ("variables", url.variables, VARIABLES_NOT_AN_OBJECT),
@@ -722,19 +1065,119 @@ fn read_get(uri: &Uri) -> Result<async_graphql::Request, Refusal> {
             parameters.insert(name.to_owned(), value);
         }
     }
-    let mut request = request_from_parameters(parameters)?;
-    match operation_type(&mut request) {
-        Some(operation @ (OperationType::Mutation | OperationType::Subscription)) => {
-            Err(Refusal::NotAQuery(operation))
-        }
-        // A query, or a document whose operation execution will report as missing or unparsable.
-        Some(OperationType::Query) | None => Ok(request),
-    }
+    Parameters::from_json(parameters)
 }
 
 const VARIABLES_NOT_AN_OBJECT: &str =
     "The variables parameter must be a JSON object mapping each variable's name to its value, or null.";
 const EXTENSIONS_NOT_AN_OBJECT: &str = "The extensions parameter must be a JSON object, or null.";
+const DOCUMENT_ID_INVALID: &str =
+    "The documentId parameter must name a document by its SHA-256: sha256:<64 hexadecimal digits>.";
+const PERSISTED_QUERY_INVALID: &str = "extensions.persistedQuery must be an object \
+    {\"version\": 1, \"sha256Hash\": \"<the query's SHA-256 as 64 hexadecimal digits>\"}.";
+const PERSISTED_QUERY_VERSION: &str = "Only version 1 of extensions.persistedQuery is supported.";
+const TWO_DOCUMENT_IDS: &str =
+    "documentId and extensions.persistedQuery.sha256Hash name different documents: send one.";
+
+/// A request's parameters, each of the JSON type the spec gives it, before its document is found.
+struct Parameters {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Variables>,
+    extensions: Extensions,
+    /// The document named by hash: `documentId`, or `extensions.persistedQuery.sha256Hash`.
+    document_id: Option<DocumentHash>,
+}
+
+impl Parameters {
+    /// Checks each parameter's JSON type
+    /// (<https://graphql.github.io/graphql-over-http/draft/#sec-Request-Parameters>); `null` counts
+    /// as absent, and parameters the spec does not name are ignored.
+    fn from_json(mut parameters: Map<String, Json>) -> Result<Parameters, Refusal> {
+        let query = match parameters.remove("query") {
+            Some(Json::String(query)) => Some(query),
+            None | Some(Json::Null) => None,
+            Some(_) => {
+                return Err(Refusal::InvalidParameter(
+                    "The query parameter must be a string holding a GraphQL document.",
+                ));
+            }
+        };
+        let operation_name = match parameters.remove("operationName") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(name)) => Some(name),
+            Some(_) => {
+                return Err(Refusal::InvalidParameter(
+                    "The operationName parameter must be a string naming an operation in the document, or null.",
+                ));
+            }
+        };
+        let variables = match parameters.remove("variables") {
+            None | Some(Json::Null) => None,
+            Some(variables @ Json::Object(_)) => Some(Variables::from_json(variables)),
+            Some(_) => return Err(Refusal::InvalidParameter(VARIABLES_NOT_AN_OBJECT)),
+        };
+        let document_id = match parameters.remove("documentId") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(id)) => {
+                Some(DocumentHash::parse(&id).ok_or(Refusal::InvalidParameter(DOCUMENT_ID_INVALID))?)
+            }
+            Some(_) => return Err(Refusal::InvalidParameter(DOCUMENT_ID_INVALID)),
+        };
+        let (extensions, persisted_query) = match parameters.remove("extensions") {
+            None | Some(Json::Null) => (Extensions::default(), None),
+            Some(Json::Object(mut extensions)) => {
+                let persisted_query = match extensions.remove("persistedQuery") {
+                    None | Some(Json::Null) => None,
+                    Some(persisted_query) => Some(persisted_query_hash(persisted_query)?),
+                };
+                let extensions = serde_json::from_value::<Extensions>(Json::Object(extensions))
+                    .map_err(|_| Refusal::InvalidParameter(EXTENSIONS_NOT_AN_OBJECT))?;
+                (extensions, persisted_query)
+            }
+            Some(_) => return Err(Refusal::InvalidParameter(EXTENSIONS_NOT_AN_OBJECT)),
+        };
+        let document_id = match (document_id, persisted_query) {
+            (Some(a), Some(b)) if a != b => return Err(Refusal::InvalidParameter(TWO_DOCUMENT_IDS)),
+            (a, b) => a.or(b),
+        };
+        Ok(Parameters {
+            query,
+            operation_name,
+            variables,
+            extensions,
+            document_id,
+        })
+    }
+
+    /// The request to execute; `None` when there is still no query text.
+    fn into_request(self) -> Option<async_graphql::Request> {
+        let mut request = async_graphql::Request::new(self.query?);
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            request = request.variables(variables);
+        }
+        request.extensions = self.extensions;
+        Some(request)
+    }
+}
+
+/// The hash in `extensions.persistedQuery`: `{"version": 1, "sha256Hash": "<64 hex digits>"}`.
+fn persisted_query_hash(persisted_query: Json) -> Result<DocumentHash, Refusal> {
+    let Json::Object(persisted_query) = persisted_query else {
+        return Err(Refusal::InvalidParameter(PERSISTED_QUERY_INVALID));
+    };
+    if persisted_query.get("version").and_then(Json::as_u64) != Some(1) {
+        return Err(Refusal::InvalidParameter(PERSISTED_QUERY_VERSION));
+    }
+    persisted_query
+        .get("sha256Hash")
+        .and_then(Json::as_str)
+        .and_then(DocumentHash::parse)
+        .ok_or(Refusal::InvalidParameter(PERSISTED_QUERY_INVALID))
+}
 
 /// The type of the operation `request` would run, parsing its document once (execution reuses the
 /// parse); `None` when the document does not parse or names no single operation.
@@ -751,44 +1194,6 @@ fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType>
         }
         _ => None,
     }
-}
-
-/// Checks each parameter's JSON type (<https://graphql.github.io/graphql-over-http/draft/#sec-Request-Parameters>);
-/// `null` counts as absent, and parameters the spec does not name are ignored.
-fn request_from_parameters(mut parameters: Map<String, Json>) -> Result<async_graphql::Request, Refusal> {
-    let query = match parameters.remove("query") {
-        Some(Json::String(query)) => query,
-        None | Some(Json::Null) => return Err(Refusal::MissingQuery),
-        Some(_) => {
-            return Err(Refusal::InvalidParameter(
-                "The query parameter must be a string holding a GraphQL document.",
-            ));
-        }
-    };
-    let mut request = async_graphql::Request::new(query);
-    match parameters.remove("operationName") {
-        None | Some(Json::Null) => {}
-        Some(Json::String(name)) => request = request.operation_name(name),
-        Some(_) => {
-            return Err(Refusal::InvalidParameter(
-                "The operationName parameter must be a string naming an operation in the document, or null.",
-            ));
-        }
-    }
-    match parameters.remove("variables") {
-        None | Some(Json::Null) => {}
-        Some(variables @ Json::Object(_)) => request = request.variables(Variables::from_json(variables)),
-        Some(_) => return Err(Refusal::InvalidParameter(VARIABLES_NOT_AN_OBJECT)),
-    }
-    match parameters.remove("extensions") {
-        None | Some(Json::Null) => {}
-        Some(extensions @ Json::Object(_)) => {
-            request.extensions = serde_json::from_value::<Extensions>(extensions)
-                .map_err(|_| Refusal::InvalidParameter(EXTENSIONS_NOT_AN_OBJECT))?;
-        }
-        Some(_) => return Err(Refusal::InvalidParameter(EXTENSIONS_NOT_AN_OBJECT)),
-    }
-    Ok(request)
 }
 
 #[cfg(test)]
@@ -877,11 +1282,18 @@ mod tests {
 
     #[test]
     fn every_refusal_has_a_sentence_and_a_code() {
+        let hash = DocumentHash::of("{ __typename }");
+        let snapshot = RateSnapshot {
+            limit: 10,
+            used: 10,
+            reset_at: std::time::SystemTime::now(),
+            resets_in: std::time::Duration::from_secs(5),
+        };
         for refusal in [
             Refusal::NotAcceptable,
             Refusal::MethodNotAllowed,
             Refusal::NotJson,
-            Refusal::BodyTooLarge,
+            Refusal::BodyTooLarge(1024 * 1024),
             Refusal::UnreadableBody,
             Refusal::EmptyBody,
             Refusal::MalformedJson { line: 1, column: 2 },
@@ -892,11 +1304,72 @@ mod tests {
             Refusal::InvalidParameter(VARIABLES_NOT_AN_OBJECT),
             Refusal::NotAQuery(OperationType::Mutation),
             Refusal::Unauthenticated("The API token is unknown or revoked."),
+            Refusal::RateLimited {
+                snapshot,
+                priced: Some((3, 2)),
+            },
+            Refusal::HashMismatch {
+                sent: hash,
+                actual: DocumentHash::of("{ other }"),
+            },
+            Refusal::TrustedDocumentRequired,
         ] {
             let message = refusal.message();
             assert!(message.ends_with('.'), "{refusal:?}: {message}");
-            assert!(refusal.status().is_client_error(), "{refusal:?}");
+            for media in [MediaType::Json, MediaType::GraphqlResponse] {
+                assert!(refusal.status(media).is_client_error(), "{refusal:?}");
+            }
             assert!(!refusal.code().is_empty());
         }
+    }
+
+    #[test]
+    fn a_document_the_server_cannot_find_is_a_request_error() {
+        for refusal in [
+            Refusal::PersistedQueryNotFound,
+            Refusal::PersistedQueriesOff,
+            Refusal::UnknownTrustedDocument(DocumentHash::of("{ __typename }")),
+        ] {
+            assert_eq!(
+                refusal.status(MediaType::GraphqlResponse),
+                StatusCode::BAD_REQUEST
+            );
+            assert_eq!(refusal.status(MediaType::Json), StatusCode::OK);
+            assert!(refusal.code().starts_with("PERSISTED_QUERY_NOT_"), "{refusal:?}");
+        }
+    }
+
+    #[test]
+    fn body_limits_read_in_mib_when_whole() {
+        assert_eq!(bytes_text(1024 * 1024), "1 MiB");
+        assert_eq!(bytes_text(3 * 1024 * 1024), "3 MiB");
+        assert_eq!(bytes_text(1000), "1000 bytes");
+    }
+
+    fn forwarded(values: &[&str]) -> Option<IpAddr> {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        }
+        forwarded_for(&headers)
+    }
+
+    #[test]
+    fn the_forwarded_address_is_the_last_one_the_proxy_appended() {
+        assert_eq!(forwarded(&["203.0.113.9"]), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            forwarded(&["10.0.0.1, 198.51.100.7"]),
+            Some("198.51.100.7".parse().unwrap())
+        );
+        assert_eq!(
+            forwarded(&["10.0.0.1", "2001:db8::1"]),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            forwarded(&["[2001:db8::2]:4711"]),
+            Some("2001:db8::2".parse().unwrap())
+        );
+        assert_eq!(forwarded(&["198.51.100.7, unknown"]), None);
+        assert_eq!(forwarded(&[]), None);
     }
 }

@@ -1,5 +1,7 @@
-//! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them.
+//! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them; the
+//! documents a request can name by hash (`documents`).
 
+pub mod documents;
 mod graphiql;
 mod graphql;
 pub mod metrics;
@@ -18,7 +20,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::graphql::document_cache::DocumentCache;
 use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_schema_with};
+use crate::rate_limit::{RateLimiter, RateLimits};
+use documents::{PersistedQueries, PersistedQueryLimits, TrustedDocuments};
 
 /// The header that carries a request's id, set on arrival when the client sent none, and returned.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -31,6 +36,12 @@ pub struct AppState {
     pub options: HttpOptions,
     /// Counters behind `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Every client's rate-limit window; `None` when rate limits are off.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// The automatic persisted query cache; `None` when persisted queries are off.
+    pub persisted_queries: Option<Arc<PersistedQueries>>,
+    /// Parsed documents, so that a repeated query is not parsed again.
+    pub documents: Arc<DocumentCache>,
 }
 
 /// The HTTP layer's settings (see `config.rs` for their flags).
@@ -42,6 +53,17 @@ pub struct HttpOptions {
     pub graphiql: bool,
     /// Origins allowed to call the API from a browser; `None` allows any (no credentials are used).
     pub cors_origins: Option<Vec<HeaderValue>>,
+    /// The largest POST body read; a larger one is refused with 413.
+    pub max_body_bytes: usize,
+    /// Each client's budget; `None` turns rate limits off.
+    pub rate_limits: Option<RateLimits>,
+    /// Whether the client address comes from the last `X-Forwarded-For` entry (set by a trusted
+    /// proxy) rather than from the TCP peer.
+    pub trust_forwarded_for: bool,
+    /// The automatic persisted query cache's size; `None` turns automatic persisted queries off.
+    pub persisted_queries: Option<PersistedQueryLimits>,
+    /// The trusted documents: when set, only they run.
+    pub trusted_documents: Option<Arc<TrustedDocuments>>,
 }
 
 impl Default for HttpOptions {
@@ -50,6 +72,12 @@ impl Default for HttpOptions {
             request_timeout: Duration::from_secs(10),
             graphiql: true,
             cors_origins: None,
+            // A claim page query is a few KiB; a MiB leaves room for large variables.
+            max_body_bytes: 1024 * 1024,
+            rate_limits: Some(RateLimits::default()),
+            trust_forwarded_for: false,
+            persisted_queries: Some(PersistedQueryLimits::default()),
+            trusted_documents: None,
         }
     }
 }
@@ -63,8 +91,16 @@ impl AppState {
     /// The state with the given options.
     pub fn configured(db: DatabaseConnection, schema: SchemaOptions, options: HttpOptions) -> Self {
         AppState {
+            documents: Arc::new(DocumentCache::new(schema.limits.max_query_bytes)),
             schema: build_schema_with(schema),
             db,
+            rate_limiter: options
+                .rate_limits
+                .clone()
+                .map(|limits| Arc::new(RateLimiter::new(limits))),
+            persisted_queries: options
+                .persisted_queries
+                .map(|limits| Arc::new(PersistedQueries::new(limits))),
             options,
             metrics: Arc::default(),
         }
@@ -84,7 +120,18 @@ pub fn build_app(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
-        .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER)])
+        // Browser clients may read the request id and where they stand against the rate limit.
+        .expose_headers(
+            [
+                REQUEST_ID_HEADER,
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-used",
+                "x-ratelimit-reset",
+                "retry-after",
+            ]
+            .map(HeaderName::from_static),
+        )
         .max_age(Duration::from_secs(3600))
         .allow_origin(match &state.options.cors_origins {
             Some(origins) => AllowOrigin::list(origins.clone()),

@@ -37,16 +37,29 @@ pub struct EvidenceEdit {
     pub note: Option<String>,
 }
 
-fn snapshot(row: &evidence::Model) -> Map<String, Value> {
+/// The values an event records for an evidence row; the study is named by its DOI, which means
+/// something to a reader (a row id from a rolled-back trial would not).
+fn snapshot(row: &evidence::Model, doi: &str) -> Map<String, Value> {
     match json!({
-        "claimId": row.claim_id,
-        "studyId": row.study_id,
+        "doi": doi,
         "stance": row.stance,
         "note": row.note,
     }) {
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+/// The DOI of a study, for events; empty for a study without one.
+async fn study_doi(txn: &DatabaseTransaction, study_id: i32) -> Result<String, WriteError> {
+    let found = entity::study::Entity::find_by_id(study_id)
+        .find_also_related(entity::doi::Entity)
+        .one(txn)
+        .await?;
+    Ok(found
+        .and_then(|(_, doi)| doi)
+        .map(|d| d.value)
+        .unwrap_or_default())
 }
 
 /// Records a study's stance on a claim, creating the study first when `draft.study` describes it.
@@ -112,8 +125,7 @@ pub async fn submit(
     }
     .insert(txn)
     .await?;
-    let mut after = snapshot(&row);
-    after.insert("doi".to_owned(), Value::from(doi.as_str()));
+    let after = snapshot(&row, doi.as_str());
     let event = EventDraft {
         action: "evidence.added",
         subject: Subject::new("Evidence", row.id),
@@ -150,7 +162,8 @@ pub async fn update(
             "evidence",
         ));
     }
-    let (before, after) = changed(&snapshot(&current), &snapshot(&next));
+    let doi = study_doi(txn, current.study_id).await?;
+    let (before, after) = changed(&snapshot(&current, &doi), &snapshot(&next, &doi));
     if super::is_unchanged(&(before.clone(), after.clone())) {
         return Ok(Applied {
             subject: Subject::new("Evidence", current.id),
@@ -214,7 +227,10 @@ pub async fn remove(
         action: "evidence.removed",
         subject: Subject::new("Evidence", current.id),
         claim_id: Some(current.claim_id),
-        before: Some(Value::Object(snapshot(&current))),
+        before: Some(Value::Object(snapshot(
+            &current,
+            &study_doi(txn, current.study_id).await?,
+        ))),
         after: None,
     };
     Ok(record(txn, author, event, false).await?)

@@ -59,7 +59,6 @@ pub struct Removal {
 /// The values an event records for a mechanism.
 pub fn snapshot(row: &mechanism::Model) -> Map<String, Value> {
     match json!({
-        "claimId": row.claim_id,
         "rank": row.rank,
         "support": row.support,
         "label": row.label,

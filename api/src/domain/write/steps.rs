@@ -89,7 +89,6 @@ async fn cited(
 
 fn snapshot(row: &mechanism_step::Model, citations: &[String]) -> Map<String, Value> {
     match json!({
-        "mechanismId": row.mechanism_id,
         "position": row.position,
         "text": row.text,
         "citations": citations,
