@@ -797,3 +797,330 @@ async fn concurrent_writers_lose_no_accepted_update() {
         "ranks stay contiguous"
     );
 }
+
+/// Every change mutation, with an input that is valid against the seed graph.
+fn every_change(page: &Value, evidence_id: &Value) -> Vec<(&'static str, String, Value)> {
+    let claim = &page["claim"];
+    let mechanism = &claim["mechanisms"][0];
+    let step = &mechanism["steps"][0];
+    let doi = "10.3390/jfmk11010080";
+    let facts = json!({ "title": "A study", "design": "COHORT_STUDY" });
+    vec![
+        (
+            "claimCreate",
+            "ClaimCreateInput".into(),
+            json!({ "slug": "a-new-claim", "statement": "s",
+            "population": "p", "intervention": "i", "comparator": "c", "outcome": "o", "synthesis": "s" }),
+        ),
+        (
+            "claimUpdate",
+            "ClaimUpdateInput".into(),
+            json!({ "id": claim["id"], "version": claim["version"], "outcome": "strength" }),
+        ),
+        (
+            "mechanismAdd",
+            "MechanismAddInput".into(),
+            json!({ "claimId": claim["id"], "support": "RULED_OUT", "summary": "s" }),
+        ),
+        (
+            "mechanismUpdate",
+            "MechanismUpdateInput".into(),
+            json!({ "id": mechanism["id"], "version": mechanism["version"], "label": "l" }),
+        ),
+        (
+            "mechanismReorder",
+            "MechanismReorderInput".into(),
+            json!({ "claimId": claim["id"], "version": claim["version"],
+            "mechanismIds": [claim["mechanisms"][2]["id"], claim["mechanisms"][1]["id"], claim["mechanisms"][0]["id"]] }),
+        ),
+        (
+            "mechanismRemove",
+            "RemoveInput".into(),
+            json!({ "id": claim["mechanisms"][2]["id"], "version": claim["mechanisms"][2]["version"] }),
+        ),
+        (
+            "stepAdd",
+            "StepAddInput".into(),
+            json!({ "mechanismId": mechanism["id"], "text": "t", "citations": [doi] }),
+        ),
+        (
+            "stepUpdate",
+            "StepUpdateInput".into(),
+            json!({ "id": step["id"], "version": step["version"], "text": "t" }),
+        ),
+        (
+            "stepMove",
+            "StepMoveInput".into(),
+            json!({ "id": step["id"], "version": step["version"], "position": 5 }),
+        ),
+        (
+            "stepRemove",
+            "RemoveInput".into(),
+            json!({ "id": step["id"], "version": step["version"] }),
+        ),
+        (
+            "citationAdd",
+            "CitationAddInput".into(),
+            json!({ "stepId": step["id"], "version": step["version"], "doi": "10.1000/other" }),
+        ),
+        (
+            "citationRemove",
+            "CitationRemoveInput".into(),
+            json!({ "stepId": step["id"], "version": step["version"], "doi": doi }),
+        ),
+        (
+            "studyUpsert",
+            "StudyUpsertInput".into(),
+            json!({ "doi": "10.1000/other", "facts": facts }),
+        ),
+        (
+            "evidenceSubmit",
+            "EvidenceSubmitInput".into(),
+            json!({ "claimId": claim["id"], "doi": "10.1000/other",
+            "stance": "INCONCLUSIVE", "study": facts }),
+        ),
+        (
+            "evidenceUpdate",
+            "EvidenceUpdateInput".into(),
+            json!({ "id": evidence_id, "version": 1, "note": "n" }),
+        ),
+        (
+            "evidenceRemove",
+            "RemoveInput".into(),
+            json!({ "id": evidence_id, "version": 1 }),
+        ),
+    ]
+}
+
+const VERSIONS: &str = r#"
+query Versions($slug: String!) {
+  claim(slug: $slug) { id version
+    mechanisms { id version steps { id version } }
+    evidence(first: 5) { nodes { id version } } }
+}"#;
+
+#[tokio::test]
+async fn every_mutation_refuses_anonymous_callers_and_waits_for_review_from_contributors() {
+    let app = TestApp::seeded().await;
+    let contributor = app.token("casey", Role::Contributor).await;
+    let page = app.data(VERSIONS, json!({ "slug": SEED_SLUG })).await;
+    let evidence_id = page["claim"]["evidence"]["nodes"][0]["id"].clone();
+    let before = app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    let events = entity::event::Entity::find().count(&app.db).await.expect("count");
+    for (name, input_type, input) in every_change(&page, &evidence_id) {
+        let document = format!(
+            "mutation($input: {input_type}!) {{ {name}(input: $input) {{ contribution {{ status action }} userErrors {{ field message }} }} }}"
+        );
+        let anonymous = app.graphql(&document, json!({ "input": input })).await;
+        single_error(&anonymous, "UNAUTHENTICATED", None);
+        let submitted = app
+            .data_as(&contributor, &document, json!({ "input": input }))
+            .await;
+        assert_eq!(submitted[name]["userErrors"], json!([]), "{name}: {submitted:#}");
+        assert_eq!(
+            submitted[name]["contribution"],
+            json!({ "status": "PENDING", "action": name }),
+            "{name}"
+        );
+    }
+    // Sixteen pending contributions and their sixteen `contribution.submitted` events; the graph
+    // itself has not moved.
+    let queue = app
+        .data_as(
+            &contributor,
+            "{ contributions(status: PENDING) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(queue["contributions"]["totalCount"], 16);
+    assert_eq!(
+        entity::event::Entity::find().count(&app.db).await.expect("count"),
+        events + 16
+    );
+    assert_eq!(app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await, before);
+    assert_eq!(
+        app.data(FROM_DOI, json!({ "doi": "10.1000/other" })).await["doi"],
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn a_contributor_promoted_to_moderator_still_cannot_review_their_own_contribution() {
+    let app = TestApp::seeded().await;
+    let token = app.token("casey", Role::Contributor).await;
+    let (claim_id, _) = seed_claim(&app).await;
+    let submitted = app
+        .data_as(&token, SUBMIT_EVIDENCE, supporting_with_new_study(&claim_id))
+        .await;
+    let id = submitted["evidenceSubmit"]["contribution"]["id"].clone();
+    app.db
+        .execute_unprepared("UPDATE \"user\" SET role = 'MODERATOR' WHERE name = 'casey'")
+        .await
+        .expect("promoting");
+    let refused = app.graphql_as(&token, ACCEPT, json!({ "id": id })).await;
+    single_error(&refused, "FORBIDDEN", None);
+    let refused = app
+        .graphql_as(&token, REJECT, json!({ "id": id, "reason": "changed my mind" }))
+        .await;
+    single_error(&refused, "FORBIDDEN", None);
+    let queue = app
+        .data_as(
+            &token,
+            "{ contributions(status: PENDING) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(queue["contributions"]["totalCount"], 1);
+}
+
+/// Runs one mutation as `token`, which must apply without user errors.
+async fn apply(app: &TestApp, token: &str, name: &str, input_type: &str, input: Value) {
+    let document = format!(
+        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ userErrors {{ field message }} }} }}"
+    );
+    let body = app.data_as(token, &document, json!({ "input": input })).await;
+    assert_eq!(body[name]["userErrors"], json!([]), "{name}: {body:#}");
+}
+
+#[tokio::test]
+async fn moves_and_removals_keep_positions_contiguous() {
+    let app = TestApp::seeded().await;
+    let moderator = app.token("morgan", Role::Moderator).await;
+    let shape = r#"query($slug: String!) { claim(slug: $slug) { id version
+        mechanisms { id rank version summary steps { id position version text citations { value } } } } }"#;
+    let read = || async { app.data(shape, json!({ "slug": SEED_SLUG })).await["claim"].clone() };
+    let claim = read().await;
+    let ids: Vec<Value> = (0..3).map(|i| claim["mechanisms"][i]["id"].clone()).collect();
+
+    // Reorder mechanisms 3, 1, 2.
+    apply(&app, &moderator, "mechanismReorder", "MechanismReorderInput",
+        json!({ "claimId": claim["id"], "version": claim["version"], "mechanismIds": [ids[2], ids[0], ids[1]] })).await;
+    let claim = read().await;
+    let order: Vec<Value> = claim["mechanisms"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    assert_eq!(order, [ids[2].clone(), ids[0].clone(), ids[1].clone()]);
+    let ranks: Vec<i64> = claim["mechanisms"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .filter_map(|m| m["rank"].as_i64())
+        .collect();
+    assert_eq!(ranks, [1, 2, 3]);
+
+    // Move the first step of the (now second) mechanism to the end.
+    let mechanism = &claim["mechanisms"][1];
+    let steps: Vec<Value> = mechanism["steps"]
+        .as_array()
+        .expect("s")
+        .iter()
+        .map(|s| s["id"].clone())
+        .collect();
+    let first = &mechanism["steps"][0];
+    apply(
+        &app,
+        &moderator,
+        "stepMove",
+        "StepMoveInput",
+        json!({ "id": first["id"], "version": first["version"], "position": 5 }),
+    )
+    .await;
+    let claim = read().await;
+    let moved: Vec<Value> = claim["mechanisms"][1]["steps"]
+        .as_array()
+        .expect("s")
+        .iter()
+        .map(|s| s["id"].clone())
+        .collect();
+    assert_eq!(moved, [&steps[1..], &steps[..1]].concat());
+
+    // Remove the third step: the rest close up.
+    let third = &claim["mechanisms"][1]["steps"][2];
+    apply(
+        &app,
+        &moderator,
+        "stepRemove",
+        "RemoveInput",
+        json!({ "id": third["id"], "version": third["version"] }),
+    )
+    .await;
+    let claim = read().await;
+    let positions: Vec<i64> = claim["mechanisms"][1]["steps"]
+        .as_array()
+        .expect("s")
+        .iter()
+        .filter_map(|s| s["position"].as_i64())
+        .collect();
+    assert_eq!(positions, [1, 2, 3, 4]);
+
+    // Cite a second DOI first, then remove the original citation.
+    let step = &claim["mechanisms"][1]["steps"][0];
+    apply(&app, &moderator, "citationAdd", "CitationAddInput",
+        json!({ "stepId": step["id"], "version": step["version"], "doi": "DOI:10.1000/FIRST", "position": 1 })).await;
+    let claim = read().await;
+    let step = &claim["mechanisms"][1]["steps"][0];
+    assert_eq!(
+        step["citations"],
+        json!([{ "value": "10.1000/first" }, { "value": "10.3390/jfmk11010080" }])
+    );
+    apply(
+        &app,
+        &moderator,
+        "citationRemove",
+        "CitationRemoveInput",
+        json!({ "stepId": step["id"], "version": step["version"], "doi": "10.3390/jfmk11010080" }),
+    )
+    .await;
+    let claim = read().await;
+    assert_eq!(
+        claim["mechanisms"][1]["steps"][0]["citations"],
+        json!([{ "value": "10.1000/first" }])
+    );
+
+    // Remove the first mechanism: its steps go, the others move up, the DOI stays.
+    let gone = &claim["mechanisms"][0];
+    apply(
+        &app,
+        &moderator,
+        "mechanismRemove",
+        "RemoveInput",
+        json!({ "id": gone["id"], "version": gone["version"] }),
+    )
+    .await;
+    let claim = read().await;
+    let ranks: Vec<i64> = claim["mechanisms"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .filter_map(|m| m["rank"].as_i64())
+        .collect();
+    assert_eq!(ranks, [1, 2]);
+    assert_eq!(
+        app.data(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": gone["steps"][0]["id"] })
+        )
+        .await["node"],
+        Value::Null
+    );
+    let doi = app.data(FROM_DOI, json!({ "doi": "10.3390/jfmk11010080" })).await["doi"].clone();
+    assert_eq!(
+        doi["citedBy"]["totalCount"], 8,
+        "15, less the removed mechanism's 5, the removed step's 1 and the citation removed by hand"
+    );
+    // The removals are in the history with what they removed.
+    let history = app.data(HISTORY, json!({ "slug": SEED_SLUG })).await["claim"]["history"]["nodes"].clone();
+    let removed = history
+        .as_array()
+        .expect("h")
+        .iter()
+        .find(|e| e["action"] == "mechanism.removed")
+        .cloned()
+        .expect("removal event");
+    assert_eq!(removed["subjectId"], gone["id"]);
+    assert_eq!(removed["after"], Value::Null);
+    assert_eq!(removed["before"]["summary"], gone["summary"]);
+}
