@@ -60,7 +60,8 @@ async fn perform(ctx: &Context<'_>, ids: Ids, change: impl FnOnce() -> Change) -
         return Ok(Performed::Refused(ids.errors));
     }
     let change = change();
-    match contributions::perform(database(ctx)?, actor, &change).await {
+    let db = database(ctx)?.clone();
+    match detached(async move { contributions::perform(&db, actor, &change).await }).await? {
         Ok(Outcome::Applied(applied)) => {
             forget_loaded(ctx)?;
             Ok(Performed::Applied(applied))
@@ -68,6 +69,15 @@ async fn perform(ctx: &Context<'_>, ids: Ids, change: impl FnOnce() -> Change) -
         Ok(Outcome::Submitted(row)) => Ok(Performed::Submitted(row)),
         Err(err) => refused(err),
     }
+}
+
+/// Runs a write on a task of its own, so that a request dropped half-way (its client gone, its
+/// timeout hit) cannot drop the transaction between two statements: the write still ends with a
+/// commit or a rollback, never with a session left holding its locks.
+async fn detached<T: Send + 'static>(write: impl Future<Output = T> + Send + 'static) -> ApiResult<T> {
+    tokio::spawn(write)
+        .await
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("a write task failed: {err}")))
 }
 
 /// Splits a write error into the caller's input mistakes (a payload) and request errors.
@@ -751,7 +761,8 @@ impl Mutation {
             Ok(id) => id,
             Err(err) => return Ok(refused_review(UserError::bad_id("id", err))),
         };
-        match contributions::accept(database(ctx)?, actor, id).await {
+        let db = database(ctx)?.clone();
+        match detached(async move { contributions::accept(&db, actor, id).await }).await? {
             Ok((row, applied)) => {
                 forget_loaded(ctx)?;
                 let subject = NodeType::from_name(applied.subject.node_type)
@@ -781,7 +792,9 @@ impl Mutation {
             Ok(id) => id,
             Err(err) => return Ok(refused_review(UserError::bad_id("id", err))),
         };
-        match contributions::reject(database(ctx)?, actor, id, &input.reason).await {
+        let db = database(ctx)?.clone();
+        let reason = input.reason;
+        match detached(async move { contributions::reject(&db, actor, id, &reason).await }).await? {
             Ok(row) => {
                 forget_loaded(ctx)?;
                 Ok(ContributionPayload {
