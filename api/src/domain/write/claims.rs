@@ -3,7 +3,6 @@
 use chrono::Utc;
 use entity::claim;
 use entity::values::EffectDirection;
-use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QuerySelect, Set,
@@ -74,19 +73,9 @@ pub(crate) async fn find(txn: &DatabaseTransaction, id: i32) -> Result<Option<cl
     Ok(claim::Entity::find_by_id(id).one(txn).await?)
 }
 
-/// Bumps a claim's version because its list of children changed; fails when the claim is missing.
-/// On PostgreSQL this also locks the claim's row until the transaction ends, so concurrent
-/// structural changes to one claim queue instead of racing for the same positions.
+/// Bumps a claim's version because its list of children changed; fails when it is missing.
 pub(crate) async fn touch(txn: &DatabaseTransaction, id: i32, field: &str) -> Result<(), WriteError> {
-    let result = claim::Entity::update_many()
-        .col_expr(claim::Column::Version, Expr::col(claim::Column::Version).add(1))
-        .filter(claim::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(WriteError::not_found(field, "claim"));
-    }
-    Ok(())
+    super::touch::<claim::Entity>(txn, id, field, "claim").await
 }
 
 /// Creates a claim.
@@ -202,7 +191,7 @@ pub async fn update(
             after: None,
         });
     }
-    let result = claim::Entity::update_many()
+    let update = claim::Entity::update_many()
         .col_expr(claim::Column::Statement, Expr::value(next.statement))
         .col_expr(claim::Column::Population, Expr::value(next.population))
         .col_expr(claim::Column::Intervention, Expr::value(next.intervention))
@@ -213,16 +202,8 @@ pub async fn update(
             Expr::value(next.effect_direction.map(|d| d.name().to_owned())),
         )
         .col_expr(claim::Column::Synthesis, Expr::value(next.synthesis))
-        .col_expr(claim::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(claim::Column::Version, Expr::col(claim::Column::Version).add(1))
-        .filter(claim::Column::Id.eq(edit.id))
-        .filter(claim::Column::Version.eq(edit.version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
-        let now = find(txn, edit.id).await?.map(|c| c.version);
-        return Err(super::conflict("version", edit.version, now, "claim"));
-    }
+        .col_expr(claim::Column::UpdatedAt, Expr::value(Utc::now()));
+    super::update_versioned(txn, update, edit.id, edit.version, "claim").await?;
     let draft = EventDraft {
         action: "claim.updated",
         subject: Subject::new("Claim", current.id),

@@ -3,7 +3,6 @@
 use chrono::Utc;
 use entity::evidence;
 use entity::values::Stance;
-use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
@@ -173,24 +172,10 @@ pub async fn update(
             after: None,
         });
     }
-    let result = evidence::Entity::update_many()
+    let update = evidence::Entity::update_many()
         .col_expr(evidence::Column::Stance, Expr::value(next.stance.name()))
-        .col_expr(evidence::Column::Note, Expr::value(next.note))
-        .col_expr(
-            evidence::Column::Version,
-            Expr::col(evidence::Column::Version).add(1),
-        )
-        .filter(evidence::Column::Id.eq(edit.id))
-        .filter(evidence::Column::Version.eq(edit.version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
-        let now = evidence::Entity::find_by_id(edit.id)
-            .one(txn)
-            .await?
-            .map(|e| e.version);
-        return Err(super::conflict("version", edit.version, now, "evidence"));
-    }
+        .col_expr(evidence::Column::Note, Expr::value(next.note));
+    super::update_versioned(txn, update, edit.id, edit.version, "evidence").await?;
     let event = EventDraft {
         action: "evidence.updated",
         subject: Subject::new("Evidence", current.id),

@@ -2,7 +2,6 @@
 
 use entity::values::Support;
 use entity::{citation, mechanism, mechanism_step};
-use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
@@ -81,20 +80,9 @@ async fn siblings(txn: &DatabaseTransaction, claim_id: i32) -> Result<Vec<mechan
         .await?)
 }
 
-/// Bumps a mechanism's version because its steps changed; locks its row on PostgreSQL.
+/// Bumps a mechanism's version because its steps changed; fails when it is missing.
 pub(crate) async fn touch(txn: &DatabaseTransaction, id: i32, field: &str) -> Result<(), WriteError> {
-    let result = mechanism::Entity::update_many()
-        .col_expr(
-            mechanism::Column::Version,
-            Expr::col(mechanism::Column::Version).add(1),
-        )
-        .filter(mechanism::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(WriteError::not_found(field, "mechanism"));
-    }
-    Ok(())
+    super::touch::<mechanism::Entity>(txn, id, field, "mechanism").await
 }
 
 /// Adds a mechanism at `rank` (the end by default), moving later ones down.
@@ -166,22 +154,11 @@ pub async fn update(
     if super::is_unchanged(&(before.clone(), after.clone())) {
         return Ok(unchanged(&current));
     }
-    let result = mechanism::Entity::update_many()
+    let update = mechanism::Entity::update_many()
         .col_expr(mechanism::Column::Support, Expr::value(next.support.name()))
         .col_expr(mechanism::Column::Label, Expr::value(next.label))
-        .col_expr(mechanism::Column::Summary, Expr::value(next.summary))
-        .col_expr(
-            mechanism::Column::Version,
-            Expr::col(mechanism::Column::Version).add(1),
-        )
-        .filter(mechanism::Column::Id.eq(edit.id))
-        .filter(mechanism::Column::Version.eq(edit.version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
-        let now = find(txn, edit.id).await?.map(|m| m.version);
-        return Err(super::conflict("version", edit.version, now, "mechanism"));
-    }
+        .col_expr(mechanism::Column::Summary, Expr::value(next.summary));
+    super::update_versioned(txn, update, edit.id, edit.version, "mechanism").await?;
     let event = EventDraft {
         action: "mechanism.updated",
         subject: Subject::new("Mechanism", current.id),
@@ -234,19 +211,14 @@ pub async fn reorder(
             ),
         ));
     }
-    let result = entity::claim::Entity::update_many()
-        .col_expr(
-            entity::claim::Column::Version,
-            Expr::col(entity::claim::Column::Version).add(1),
-        )
-        .filter(entity::claim::Column::Id.eq(order.claim_id))
-        .filter(entity::claim::Column::Version.eq(order.version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
-        let now = claims::find(txn, order.claim_id).await?.map(|c| c.version);
-        return Err(super::conflict("version", order.version, now, "claim"));
-    }
+    super::update_versioned(
+        txn,
+        entity::claim::Entity::update_many(),
+        order.claim_id,
+        order.version,
+        "claim",
+    )
+    .await?;
     renumber(
         txn,
         "mechanism",

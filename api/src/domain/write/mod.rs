@@ -20,9 +20,13 @@ pub mod studies;
 use chrono::Utc;
 use entity::event;
 use entity::values::Role;
+use std::str::FromStr;
+
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, NotSet, Set, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
+    NotSet, QueryFilter, QuerySelect, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    UpdateMany,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -345,6 +349,62 @@ pub(crate) fn conflict(field: &str, based_on: i32, current: Option<i32>, what: &
         },
         None => WriteError::not_found("id", what),
     }
+}
+
+/// A table's column by its name; every editable table has `id` and `version`.
+fn column<E: EntityTrait>(name: &str) -> Result<E::Column, WriteError> {
+    E::Column::from_str(name).map_err(|_| WriteError::Db(DbErr::Custom(format!("no column {name}"))))
+}
+
+/// Applies `update` to the row `id` only while its version is still `based_on`, and bumps the
+/// version in the same statement; otherwise writes nothing and answers CONFLICT with the version
+/// now (or NOT_FOUND when the row is gone). The one place optimistic concurrency is decided.
+pub(crate) async fn update_versioned<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    update: UpdateMany<E>,
+    id: i32,
+    based_on: i32,
+    what: &str,
+) -> Result<(), WriteError> {
+    let (id_column, version) = (column::<E>("id")?, column::<E>("version")?);
+    let result = update
+        .col_expr(version, Expr::col(version).add(1))
+        .filter(id_column.eq(id))
+        .filter(version.eq(based_on))
+        .exec(txn)
+        .await?;
+    if result.rows_affected > 0 {
+        return Ok(());
+    }
+    let now: Option<i32> = E::find()
+        .select_only()
+        .column(version)
+        .filter(id_column.eq(id))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Err(conflict("version", based_on, now, what))
+}
+
+/// Bumps a row's version because the order of its children changed; `field` names the input that
+/// pointed at it. On PostgreSQL this also locks the row until the transaction ends, so concurrent
+/// structural changes under one parent queue instead of racing for the same positions.
+pub(crate) async fn touch<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    id: i32,
+    field: &str,
+    what: &str,
+) -> Result<(), WriteError> {
+    let (id_column, version) = (column::<E>("id")?, column::<E>("version")?);
+    let result = E::update_many()
+        .col_expr(version, Expr::col(version).add(1))
+        .filter(id_column.eq(id))
+        .exec(txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(WriteError::not_found(field, what));
+    }
+    Ok(())
 }
 
 /// Moves every row of a sibling list whose position is at least `from` by `delta`, without ever

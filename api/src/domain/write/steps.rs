@@ -1,7 +1,6 @@
 //! A mechanism's ordered steps and each step's ordered citations.
 
 use entity::{citation, doi, mechanism_step};
-use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
@@ -177,19 +176,7 @@ async fn claim_version(
     let Some(current) = find(txn, id).await? else {
         return Err(WriteError::not_found(field, "step"));
     };
-    let result = mechanism_step::Entity::update_many()
-        .col_expr(
-            mechanism_step::Column::Version,
-            Expr::col(mechanism_step::Column::Version).add(1),
-        )
-        .filter(mechanism_step::Column::Id.eq(id))
-        .filter(mechanism_step::Column::Version.eq(version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected == 0 {
-        let now = find(txn, id).await?.map(|s| s.version);
-        return Err(super::conflict("version", version, now, "step"));
-    }
+    super::update_versioned(txn, mechanism_step::Entity::update_many(), id, version, "step").await?;
     Ok(current)
 }
 

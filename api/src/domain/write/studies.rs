@@ -2,7 +2,6 @@
 
 use entity::values::{Doi, StudyDesign};
 use entity::{doi, study};
-use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
@@ -180,26 +179,15 @@ pub async fn upsert(
                     after: None,
                 });
             }
-            let result = study::Entity::update_many()
+            let update = study::Entity::update_many()
                 .col_expr(study::Column::Title, Expr::value(next.title))
                 .col_expr(study::Column::Journal, Expr::value(next.journal))
                 .col_expr(study::Column::Year, Expr::value(next.year))
                 .col_expr(study::Column::Design, Expr::value(next.design.name()))
                 .col_expr(study::Column::Authors, Expr::value(next.authors))
                 .col_expr(study::Column::SampleSize, Expr::value(next.sample_size))
-                .col_expr(study::Column::Retracted, Expr::value(next.retracted))
-                .col_expr(study::Column::Version, Expr::col(study::Column::Version).add(1))
-                .filter(study::Column::Id.eq(current.id))
-                .filter(study::Column::Version.eq(version))
-                .exec(txn)
-                .await?;
-            if result.rows_affected == 0 {
-                let now = study::Entity::find_by_id(current.id)
-                    .one(txn)
-                    .await?
-                    .map(|s| s.version);
-                return Err(super::conflict("version", version, now, "study"));
-            }
+                .col_expr(study::Column::Retracted, Expr::value(next.retracted));
+            super::update_versioned(txn, update, current.id, version, "study").await?;
             let event = EventDraft {
                 action: "study.updated",
                 subject: Subject::new("Study", current.id),
