@@ -200,6 +200,30 @@ async fn a_get_query_is_cacheable_and_revalidates_with_its_etag() {
 }
 
 #[tokio::test]
+async fn a_signed_in_get_is_never_publicly_cacheable() {
+    let app = TestApp::seeded().await;
+    let token = app.token("casey", entity::values::Role::Contributor).await;
+    let uri = "/graphql?query=%7B%20viewer%20%7B%20name%20%7D%20%7D";
+    let anonymous = app.get(uri).await;
+    assert_eq!(anonymous.header("cache-control"), Some("public, max-age=60"));
+    // Shared caches must keep the anonymous answer apart from signed-in ones.
+    assert_eq!(anonymous.header("vary"), Some("accept, authorization"));
+    assert_eq!(anonymous.json()["data"]["viewer"], serde_json::Value::Null);
+    let signed = app
+        .request(
+            Request::get(uri)
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::OK);
+    assert_eq!(signed.json()["data"]["viewer"]["name"], "casey");
+    assert_eq!(signed.header("cache-control"), None);
+    assert_eq!(signed.header("etag"), None);
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_operation_and_outcome_errors_by_code_and_the_pool() {
     let app = TestApp::seeded().await;
     app.data(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;

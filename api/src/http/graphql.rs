@@ -470,9 +470,10 @@ async fn validated(response: Response, request_headers: &HeaderMap) -> Response 
     parts
         .headers
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(GET_CACHE_CONTROL));
+    // A cached anonymous answer must not be served to a signed-in request, whose answer may differ.
     parts
         .headers
-        .insert(header::VARY, HeaderValue::from_static("accept"));
+        .insert(header::VARY, HeaderValue::from_static("accept, authorization"));
     let matches = request_headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
