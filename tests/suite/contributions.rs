@@ -536,6 +536,41 @@ async fn each_validation_error_names_its_field() {
         assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
         assert_eq!(body["stepAdd"]["step"], Value::Null);
     }
+    let study = r#"mutation($input: StudyUpsertInput!) {
+        studyUpsert(input: $input) { study { id } userErrors { field code message } } }"#;
+    let body = app
+        .data_as(
+            &moderator,
+            study,
+            json!({ "input": { "doi": "10.1000/new", "facts": {
+                "title": "t", "year": 1500, "sampleSize": 0, "design": "COHORT_STUDY" } } }),
+        )
+        .await;
+    let errors: Vec<(Value, Value)> = body["studyUpsert"]["userErrors"]
+        .as_array()
+        .expect("userErrors")
+        .iter()
+        .map(|e| (e["field"].clone(), e["code"].clone()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (json!(["input", "facts", "year"]), json!("OUT_OF_RANGE")),
+            (json!(["input", "facts", "sampleSize"]), json!("OUT_OF_RANGE")),
+        ]
+    );
+    let existing = app
+        .data_as(
+            &moderator,
+            study,
+            json!({ "input": { "doi": "10.3390/JFMK11010080", "facts": { "title": "t", "design": "COHORT_STUDY" } } }),
+        )
+        .await;
+    assert_eq!(
+        existing["studyUpsert"]["userErrors"][0]["field"],
+        json!(["input", "version"])
+    );
+    assert_eq!(existing["studyUpsert"]["userErrors"][0]["code"], "REQUIRED");
     let evidence = app
         .data_as(
             &moderator,

@@ -690,6 +690,18 @@ impl Mutation {
             Change::StudyUpsert(input.facts.draft(input.doi, input.version))
         })
         .await?;
+        // The domain names a study's facts flat; this input nests them under `facts`.
+        let performed = match performed {
+            Performed::Refused(mut errors) => {
+                for error in &mut errors {
+                    if error.field.get(1).is_some_and(|f| f != "doi" && f != "version") {
+                        error.field.insert(1, "facts".to_owned());
+                    }
+                }
+                Performed::Refused(errors)
+            }
+            other => other,
+        };
         StudyPayload::of(ctx, performed, subject).await
     }
 
