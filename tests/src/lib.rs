@@ -15,7 +15,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    TransactionTrait,
+};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -134,6 +137,28 @@ impl TestApp {
     /// SQL statements run on this app's database so far.
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Holds every connection of the app's pool, each in an open transaction, until the returned
+    /// list is dropped: a request meanwhile waits for a connection.
+    pub async fn hold_every_connection(&self) -> Vec<DatabaseTransaction> {
+        let size = match self.db.get_database_backend() {
+            DbBackend::Postgres => self
+                .db
+                .get_postgres_connection_pool()
+                .options()
+                .get_max_connections(),
+            _ => self
+                .db
+                .get_sqlite_connection_pool()
+                .options()
+                .get_max_connections(),
+        };
+        let mut held = Vec::new();
+        for _ in 0..size {
+            held.push(self.db.begin().await.expect("a free connection"));
+        }
+        held
     }
 
     /// Sends a request through the app.

@@ -4,15 +4,15 @@
 //! A loader lives for one request only (see `http::graphql`): a shared one would batch and cache
 //! across users. Each key type below is one relation; its name says what it loads.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entity::{citation, claim, doi, evidence, mechanism, mechanism_step, study};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait, Select,
 };
 
 /// The loader behind every relation; one per request.
@@ -175,12 +175,13 @@ impl Loader<MechanismStepsCitingDoi> for Db {
     }
 }
 
-/// The study a DOI identifies, if its metadata is known.
+/// The study a DOI identifies, if its metadata is known. Every DOI asked for gets an answer, `None`
+/// when no study has it, so a DOI without a study is a cached answer too and not a new look-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StudyByDoi(pub i32);
 
 impl Loader<StudyByDoi> for Db {
-    type Value = study::Model;
+    type Value = Option<study::Model>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[StudyByDoi]) -> Result<HashMap<StudyByDoi, Self::Value>, Self::Error> {
@@ -188,10 +189,13 @@ impl Loader<StudyByDoi> for Db {
             .filter(study::Column::DoiId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|s| Some((StudyByDoi(s.doi_id?), s)))
-            .collect())
+        let mut found: HashMap<StudyByDoi, Self::Value> = keys.iter().map(|&k| (k, None)).collect();
+        for study in rows {
+            if let Some(doi) = study.doi_id {
+                found.insert(StudyByDoi(doi), Some(study));
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -276,4 +280,221 @@ impl Loader<StudiesCitedByClaim> for Db {
                 .map(|(claim, study)| (StudiesCitedByClaim(claim), study)),
         ))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Joined statements for the prefetcher: several relations of a list of claims in one statement.
+//
+// Each statement below replaces a chain of the loaders above (mechanisms, then their steps, then
+// the steps' citations, then the cited studies), which would cost one statement and one round trip
+// per level. Every level is keyed by the claims, so the statements do not wait on one another, and
+// their text depends only on how many claims are asked for: a single-claim page always sends the
+// same few statements, which stay prepared on their connection.
+
+/// Column-alias prefixes, one per table, so that one row can carry several tables' columns.
+const MECHANISM: &str = "m_";
+const STEP: &str = "ms_";
+const DOI: &str = "d_";
+const STUDY: &str = "s_";
+const EVIDENCE: &str = "e_";
+
+/// Selects every column of `E`, each aliased `{prefix}{column}` (decoded by [`decode`] and
+/// [`decode_joined`] with the same prefix).
+fn columns_of<E: EntityTrait, S: EntityTrait>(mut select: Select<S>, prefix: &str) -> Select<S> {
+    for column in E::Column::iter() {
+        select = select.column_as(column, format!("{prefix}{}", column.as_str()));
+    }
+    select
+}
+
+/// Decodes the `prefix` columns of a joined row.
+fn decode<M: FromQueryResult>(row: &QueryResult, prefix: &str) -> Result<M, DbErr> {
+    M::from_query_result(row, prefix)
+}
+
+/// Decodes the `prefix` columns of a LEFT JOINed table: `None` when the join found no row (its
+/// `id` is NULL). A value that does not decode is an error, not a `None`.
+fn decode_joined<M: FromQueryResult>(row: &QueryResult, prefix: &str) -> Result<Option<M>, DbErr> {
+    match row.try_get::<Option<i32>>(prefix, "id")? {
+        Some(_) => decode(row, prefix).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// How far below the mechanisms one [`load_mechanism_trees`] statement reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MechanismDepth {
+    Mechanisms,
+    Steps,
+    /// Steps and the DOIs they cite.
+    Citations,
+    /// Steps, the DOIs they cite and the studies those DOIs identify.
+    Studies,
+}
+
+/// A mechanism with its steps, each with the DOIs it cites in order (as deep as the statement went).
+#[derive(Debug)]
+pub struct MechanismTree {
+    pub mechanism: mechanism::Model,
+    pub steps: Vec<(mechanism_step::Model, Vec<doi::Model>)>,
+}
+
+/// What [`load_mechanism_trees`] read: the mechanisms in page order, and at
+/// [`MechanismDepth::Studies`] the study of every cited DOI (`None` for a DOI without one).
+#[derive(Debug, Default)]
+pub struct MechanismTrees {
+    pub mechanisms: Vec<MechanismTree>,
+    pub studies_by_doi: BTreeMap<i32, Option<study::Model>>,
+}
+
+/// The mechanisms of `claims` down to `depth`, as one statement of LEFT JOINs, in page order:
+/// by claim, mechanism rank, step position and citation position.
+///
+/// A mechanism comes back on as many rows as it has citations, and a study on every row that cites
+/// its DOI: each is decoded once, at its first row.
+pub async fn load_mechanism_trees(
+    db: &DatabaseConnection,
+    claims: &[i32],
+    depth: MechanismDepth,
+) -> Result<MechanismTrees, DbErr> {
+    use MechanismDepth::{Citations, Steps, Studies};
+    let mut select = columns_of::<mechanism::Entity, _>(mechanism::Entity::find().select_only(), MECHANISM);
+    if depth >= Steps {
+        select = columns_of::<mechanism_step::Entity, _>(select, STEP)
+            .join(JoinType::LeftJoin, mechanism::Relation::MechanismStep.def());
+    }
+    if depth >= Citations {
+        select = columns_of::<doi::Entity, _>(select, DOI)
+            .join(JoinType::LeftJoin, mechanism_step::Relation::Citation.def())
+            .join(JoinType::LeftJoin, citation::Relation::Doi.def());
+    }
+    if depth >= Studies {
+        select = columns_of::<study::Entity, _>(select, STUDY)
+            .join(JoinType::LeftJoin, doi::Relation::Study.def());
+    }
+    select = select
+        .filter(mechanism::Column::ClaimId.is_in(claims.iter().copied()))
+        .order_by_asc(mechanism::Column::ClaimId)
+        .order_by_asc(mechanism::Column::Rank);
+    if depth >= Steps {
+        select = select.order_by_asc(mechanism_step::Column::Position);
+    }
+    if depth >= Citations {
+        select = select.order_by_asc(citation::Column::Position);
+    }
+    let rows = db.query_all_raw(select.build(db.get_database_backend())).await?;
+    let mut trees = MechanismTrees::default();
+    for row in &rows {
+        // Page order: a mechanism's rows are consecutive, and so are a step's.
+        let mechanism_id: i32 = row.try_get(MECHANISM, "id")?;
+        if trees
+            .mechanisms
+            .last()
+            .is_none_or(|m| m.mechanism.id != mechanism_id)
+        {
+            trees.mechanisms.push(MechanismTree {
+                mechanism: decode(row, MECHANISM)?,
+                steps: Vec::new(),
+            });
+        }
+        let Some(tree) = trees.mechanisms.last_mut() else {
+            continue;
+        };
+        if depth < Steps {
+            continue;
+        }
+        let Some(step_id) = row.try_get::<Option<i32>>(STEP, "id")? else {
+            continue;
+        };
+        if tree.steps.last().is_none_or(|(s, _)| s.id != step_id) {
+            tree.steps.push((decode(row, STEP)?, Vec::new()));
+        }
+        if depth < Citations {
+            continue;
+        }
+        let Some(doi) = decode_joined::<doi::Model>(row, DOI)? else {
+            continue;
+        };
+        if depth >= Studies && !trees.studies_by_doi.contains_key(&doi.id) {
+            trees.studies_by_doi.insert(doi.id, decode_joined(row, STUDY)?);
+        }
+        if let Some((_, dois)) = tree.steps.last_mut() {
+            dois.push(doi);
+        }
+    }
+    Ok(trees)
+}
+
+/// One row of [`load_evidence_trees`]: an evidence row, with its study and the study's DOI when asked
+/// for (the DOI is `None` for a study without one).
+#[derive(Debug)]
+pub struct EvidenceTreeRow {
+    pub evidence: evidence::Model,
+    pub study: Option<study::Model>,
+    pub doi: Option<doi::Model>,
+}
+
+/// The evidence rows of `claims`, oldest first per claim, with their studies (`with_study`) and the
+/// studies' DOIs (`with_doi`), as one statement.
+pub async fn load_evidence_trees(
+    db: &DatabaseConnection,
+    claims: &[i32],
+    with_study: bool,
+    with_doi: bool,
+) -> Result<Vec<EvidenceTreeRow>, DbErr> {
+    let with_doi = with_study && with_doi;
+    let mut select = columns_of::<evidence::Entity, _>(evidence::Entity::find().select_only(), EVIDENCE);
+    if with_study {
+        select = columns_of::<study::Entity, _>(select, STUDY)
+            .join(JoinType::InnerJoin, evidence::Relation::Study.def());
+    }
+    if with_doi {
+        select =
+            columns_of::<doi::Entity, _>(select, DOI).join(JoinType::LeftJoin, study::Relation::Doi.def());
+    }
+    let select = select
+        .filter(evidence::Column::ClaimId.is_in(claims.iter().copied()))
+        .order_by_asc(evidence::Column::ClaimId)
+        .order_by_asc(evidence::Column::Id);
+    let rows = db.query_all_raw(select.build(db.get_database_backend())).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(EvidenceTreeRow {
+                evidence: decode(row, EVIDENCE)?,
+                study: if with_study {
+                    Some(decode(row, STUDY)?)
+                } else {
+                    None
+                },
+                doi: if with_doi { decode_joined(row, DOI)? } else { None },
+            })
+        })
+        .collect()
+}
+
+/// The distinct studies cited by each claim's mechanism steps (through their DOIs), as
+/// `(claim id, study)` by claim and study id, in one statement: what [`StudiesCitedByClaim`] and
+/// [`StudyById`] would load in two.
+pub async fn load_studies_cited_by_claims(
+    db: &DatabaseConnection,
+    claims: &[i32],
+) -> Result<Vec<(i32, study::Model)>, DbErr> {
+    let select = columns_of::<study::Entity, _>(
+        study::Entity::find()
+            .select_only()
+            .column_as(mechanism::Column::ClaimId, "claim_id"),
+        STUDY,
+    )
+    .distinct()
+    .join(JoinType::InnerJoin, study::Relation::Doi.def())
+    .join(JoinType::InnerJoin, doi::Relation::Citation.def())
+    .join(JoinType::InnerJoin, citation::Relation::MechanismStep.def())
+    .join(JoinType::InnerJoin, mechanism_step::Relation::Mechanism.def())
+    .filter(mechanism::Column::ClaimId.is_in(claims.iter().copied()))
+    .order_by_asc(mechanism::Column::ClaimId)
+    .order_by_asc(study::Column::Id);
+    let rows = db.query_all_raw(select.build(db.get_database_backend())).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get::<i32>("", "claim_id")?, decode(row, STUDY)?)))
+        .collect()
 }
