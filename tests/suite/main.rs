@@ -4,6 +4,7 @@
 mod claim_page;
 mod conformance;
 mod errors;
+mod explain;
 mod from_doi;
 mod generate;
 mod http;
