@@ -46,7 +46,7 @@ pub struct Cli {
     #[arg(long, env = "CLAIMGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
 
-    /// Database connections in the pool (default: 4 on SQLite, 10 on PostgreSQL).
+    /// Database connections in the pool (default: 4; 1 for an in-memory SQLite database).
     #[arg(long, env = "CLAIMGRAPH_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
 

@@ -5,8 +5,8 @@
 //! PostgreSQL database, each test gets a fresh schema in it instead, dropped when the test ends
 //! (pass or fail), so runs never collide and leave nothing behind.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use api::domain::seed::load_seed_files;
@@ -15,7 +15,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait,
+};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -74,6 +77,8 @@ pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
     statements: Arc<AtomicUsize>,
+    /// Copies of the statements run while recording (see [`TestApp::record_statements`]).
+    recorded: Arc<Mutex<Option<Vec<Statement>>>>,
     _database: TestDatabase,
 }
 
@@ -99,6 +104,8 @@ impl TestApp {
         let mut db = database.connect().await;
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
+        let recorded: Arc<Mutex<Option<Vec<Statement>>>> = Arc::default();
+        let recorder = recorded.clone();
         // `CLAIMGRAPH_TEST_PRINT_SQL=1` prints every statement, to see where a count comes from.
         let print = std::env::var_os("CLAIMGRAPH_TEST_PRINT_SQL").is_some();
         db.set_metric_callback(move |info| {
@@ -106,12 +113,16 @@ impl TestApp {
             if print {
                 eprintln!("SQL {}", info.statement.sql);
             }
+            if let Some(list) = recorder.lock().expect("the recorder's lock").as_mut() {
+                list.push(info.statement.clone());
+            }
         });
         let router = build_app(AppState::new(db.clone()));
         TestApp {
             router,
             db,
             statements,
+            recorded,
             _database: database,
         }
     }
@@ -134,6 +145,43 @@ impl TestApp {
     /// SQL statements run on this app's database so far.
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Starts keeping a copy of every statement the app's database runs, SQL and values, until
+    /// [`TestApp::recorded_statements`] takes them.
+    pub fn record_statements(&self) {
+        *self.recorded.lock().expect("the recorder's lock") = Some(Vec::new());
+    }
+
+    /// The statements run since [`TestApp::record_statements`], in order; recording stops.
+    pub fn recorded_statements(&self) -> Vec<Statement> {
+        self.recorded
+            .lock()
+            .expect("the recorder's lock")
+            .take()
+            .unwrap_or_default()
+    }
+
+    /// Holds every connection of the app's pool, each in an open transaction, until the returned
+    /// list is dropped: a request meanwhile waits for a connection.
+    pub async fn hold_every_connection(&self) -> Vec<DatabaseTransaction> {
+        let size = match self.db.get_database_backend() {
+            DbBackend::Postgres => self
+                .db
+                .get_postgres_connection_pool()
+                .options()
+                .get_max_connections(),
+            _ => self
+                .db
+                .get_sqlite_connection_pool()
+                .options()
+                .get_max_connections(),
+        };
+        let mut held = Vec::new();
+        for _ in 0..size {
+            held.push(self.db.begin().await.expect("a free connection"));
+        }
+        held
     }
 
     /// Sends a request through the app.

@@ -158,5 +158,5 @@ async fn a_generated_claim_page_costs_the_same_handful_of_statements_as_any_othe
     }
     println!("statements per ClaimPage: {costs:?}");
     assert_eq!(costs.len(), 1, "pages cost {costs:?} statements");
-    assert!(costs.iter().all(|&cost| cost <= 10), "{costs:?}");
+    assert!(costs.iter().all(|&cost| cost <= 3), "{costs:?}");
 }

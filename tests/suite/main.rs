@@ -5,6 +5,7 @@ mod claim_page;
 mod conformance;
 mod contributions;
 mod errors;
+mod explain;
 mod from_doi;
 mod generate;
 mod http;

@@ -52,17 +52,65 @@ async fn a_list_of_fifty_claim_pages_costs_what_one_costs() {
         );
     }
     assert_eq!(one, fifty, "1 claim cost {one} statements, 50 cost {fifty}");
-    // One per relation level at most: claims, count, mechanisms, steps, citations, study by DOI,
-    // studies cited, studies by id, evidence, evidence studies' DOIs.
-    assert!(fifty <= 12, "{fifty} statements for a page");
+    // The claims, their count, the mechanisms down to the studies their steps cite (which also
+    // answer the synthesis), and the evidence with its studies and their DOIs.
+    assert_eq!(fifty, 4, "{fifty} statements for a page");
 }
 
 #[tokio::test]
-async fn the_seed_claim_page_is_a_handful_of_statements() {
+async fn the_seed_claim_page_is_three_statements() {
     let app = TestApp::seeded().await;
     let before = app.statements();
     app.data(tests::CLAIM_PAGE, json!({ "slug": tests::SEED_SLUG }))
         .await;
     let cost = app.statements() - before;
-    assert!(cost <= 10, "{cost} statements for the seed page");
+    // The claim, its mechanisms down to the cited studies, its evidence down to the studies' DOIs.
+    assert_eq!(cost, 3, "{cost} statements for the seed page");
+}
+
+/// Parts of the claim page, each of which the prefetcher answers with a different set of statements.
+const PAGE_PARTS: [&str; 9] = [
+    "synthesis { text }",
+    "synthesis { studyCount }",
+    "synthesis { studyCount studies { id title } }",
+    "mechanisms { id rank support summary }",
+    "mechanisms { id steps { id position text } }",
+    "mechanisms { steps { citations { value url } } } synthesis { studies { title } }",
+    "mechanisms { steps { citations { value study { title design } } } }",
+    "evidenceCounts { supporting contradicting total } evidence(first: 3) { totalCount edges { cursor node { stance } } }",
+    "evidence { edges { node { study { id title doi { value } } } } } evidenceNeeds { rank metBy { id } }",
+];
+
+#[tokio::test]
+async fn every_part_of_a_claim_page_reads_the_same_through_the_prefetcher_as_without_it() {
+    let app = TestApp::seeded().await;
+    app.load_generated(3).await;
+    for slug in [tests::SEED_SLUG, "claim-002"] {
+        let id = app
+            .data(
+                "query($slug: String!) { claim(slug: $slug) { id } }",
+                json!({ "slug": slug }),
+            )
+            .await["claim"]["id"]
+            .clone();
+        for part in PAGE_PARTS {
+            // `claim(slug:)` prefetches; `node(id:)` resolves the same claim through the loaders alone.
+            let before = app.statements();
+            let prefetched = app
+                .data(
+                    &format!("query($slug: String!) {{ claim(slug: $slug) {{ {part} }} }}"),
+                    json!({ "slug": slug }),
+                )
+                .await;
+            let cost = app.statements() - before;
+            let loaded = app
+                .data(
+                    &format!("query($id: ID!) {{ node(id: $id) {{ ... on Claim {{ {part} }} }} }}"),
+                    json!({ "id": id }),
+                )
+                .await;
+            assert_eq!(prefetched["claim"], loaded["node"], "{slug}: {part}");
+            assert!(cost <= 3, "{slug}: {part} cost {cost} statements");
+        }
+    }
 }

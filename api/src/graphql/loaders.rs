@@ -4,15 +4,16 @@
 //! A loader lives for one request only (see `http::graphql`): a shared one would batch and cache
 //! across users. Each key type below is one relation; its name says what it loads.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use async_graphql::dataloader::Loader;
 use entity::{citation, claim, contribution, doi, event, evidence, mechanism, mechanism_step, study, user};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    RelationTrait, Select, Statement, TryGetable, Value,
 };
 
 /// The loader behind every relation; one per request.
@@ -178,12 +179,13 @@ impl Loader<MechanismStepsCitingDoi> for Db {
     }
 }
 
-/// The study a DOI identifies, if its metadata is known.
+/// The study a DOI identifies, if its metadata is known. Every DOI asked for gets an answer, `None`
+/// when no study has it, so a DOI without a study is a cached answer too and not a new look-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StudyByDoi(pub i32);
 
 impl Loader<StudyByDoi> for Db {
-    type Value = study::Model;
+    type Value = Option<study::Model>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[StudyByDoi]) -> Result<HashMap<StudyByDoi, Self::Value>, Self::Error> {
@@ -191,10 +193,13 @@ impl Loader<StudyByDoi> for Db {
             .filter(study::Column::DoiId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|s| Some((StudyByDoi(s.doi_id?), s)))
-            .collect())
+        let mut found: HashMap<StudyByDoi, Self::Value> = keys.iter().map(|&k| (k, None)).collect();
+        for study in rows {
+            if let Some(doi) = study.doi_id {
+                found.insert(StudyByDoi(doi), Some(study));
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -279,4 +284,383 @@ impl Loader<StudiesCitedByClaim> for Db {
                 .map(|(claim, study)| (StudiesCitedByClaim(claim), study)),
         ))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Joined statements for the prefetcher: several relations of a list of claims in one statement.
+//
+// Each statement below replaces a chain of the loaders above (mechanisms, then their steps, then
+// the steps' citations, then the cited studies), which would cost one statement and one round trip
+// per level. Every level is keyed by the claims, so the statements do not wait on one another, and
+// their text depends only on how many claims are asked for: a single-claim page always sends the
+// same few statements, which stay prepared on their connection.
+
+/// Column-alias prefixes, one per table, so that one row can carry several tables' columns.
+const MECHANISM: &str = "m_";
+const STEP: &str = "ms_";
+const DOI: &str = "d_";
+const STUDY: &str = "s_";
+const EVIDENCE: &str = "e_";
+
+/// Selects every column of `E`, each aliased `{prefix}{column}`, in `E::Column::iter()` order.
+fn columns_of<E: EntityTrait, S: EntityTrait>(mut select: Select<S>, prefix: &str) -> Select<S> {
+    for column in E::Column::iter() {
+        select = select.column_as(column, format!("{prefix}{}", column.as_str()));
+    }
+    select
+}
+
+/// How many columns [`columns_of`] selects for `E`.
+fn width<E: EntityTrait>() -> usize {
+    E::Column::iter().count()
+}
+
+/// Reads a row's columns by position, from a starting column on.
+struct Cursor<'a> {
+    row: &'a QueryResult,
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn next<T: TryGetable>(&mut self) -> Result<T, DbErr> {
+        let index = self.at;
+        self.at += 1;
+        Ok(T::try_get_by_index(self.row, index)?)
+    }
+}
+
+/// A model read by position from the columns [`columns_of`] selected for its table.
+///
+/// By position, not by name: a name costs a `format!` of prefix and column and a hash look-up, per
+/// column and row, which was a tenth of the server's work on a page. Debug builds (every test)
+/// also decode each model by name and check that both agree, so a field order that no longer
+/// matches the entity's columns fails the suite.
+trait ReadAt: FromQueryResult + PartialEq + std::fmt::Debug {
+    fn read_at(row: &mut Cursor<'_>) -> Result<Self, DbErr>;
+}
+
+/// Implements [`ReadAt`] for an entity's model; the fields are listed in the entity's column order.
+macro_rules! read_at {
+    ($module:ident { $($field:ident),+ $(,)? }) => {
+        impl ReadAt for $module::Model {
+            fn read_at(row: &mut Cursor<'_>) -> Result<Self, DbErr> {
+                Ok($module::Model { $($field: row.next()?),+ })
+            }
+        }
+    };
+}
+
+read_at!(mechanism {
+    id,
+    claim_id,
+    rank,
+    support,
+    label,
+    summary,
+    version
+});
+read_at!(mechanism_step {
+    id,
+    mechanism_id,
+    position,
+    text,
+    version
+});
+read_at!(doi { id, value });
+read_at!(study {
+    id,
+    doi_id,
+    title,
+    journal,
+    year,
+    design,
+    authors,
+    sample_size,
+    retracted,
+    version
+});
+read_at!(evidence {
+    id,
+    claim_id,
+    study_id,
+    stance,
+    note,
+    created_at,
+    version
+});
+
+/// Decodes the model whose columns start at `at` (aliased with `prefix`).
+fn decode<M: ReadAt>(row: &QueryResult, at: usize, prefix: &str) -> Result<M, DbErr> {
+    let model = M::read_at(&mut Cursor { row, at })?;
+    debug_assert_eq!(
+        Some(&model),
+        M::from_query_result(row, prefix).ok().as_ref(),
+        "{prefix} columns read by position differ from the same columns read by name"
+    );
+    Ok(model)
+}
+
+/// Decodes a LEFT JOINed model whose columns start at `at`: `None` when the join found no row (its
+/// `id`, the first column, is NULL). A value that does not decode is an error, not a `None`.
+fn decode_joined<M: ReadAt>(row: &QueryResult, at: usize, prefix: &str) -> Result<Option<M>, DbErr> {
+    match row.try_get_by_index::<Option<i32>>(at)? {
+        Some(_) => decode(row, at, prefix).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Which joined statement, and how it is shaped: with the number of claims and the backend, that
+/// fixes its SQL text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Shape {
+    Mechanisms(MechanismDepth),
+    Evidence { with_study: bool, with_doi: bool },
+    StudiesCited,
+}
+
+/// The SQL text of each joined statement, built once per backend, shape and number of claims:
+/// building it with sea-query cost a few percent of a page. Bounded: a few shapes, two backends,
+/// and at most one page of claims (100) per list.
+static SQL: LazyLock<Mutex<HashMap<SqlKey, Arc<str>>>> = LazyLock::new(Mutex::default);
+
+/// A statement's backend (1 PostgreSQL, 2 SQLite), shape and number of claims.
+type SqlKey = (u8, Shape, usize);
+
+/// Runs the statement `build` makes for `claims`, whose only values are the claims' ids, reusing
+/// its SQL text after the first time.
+async fn query_by_claims<E: EntityTrait>(
+    db: &DatabaseConnection,
+    shape: Shape,
+    claims: &[i32],
+    build: impl FnOnce() -> Select<E>,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let backend = db.get_database_backend();
+    let key = (
+        match backend {
+            DbBackend::Postgres => 1,
+            DbBackend::Sqlite => 2,
+            _ => 0,
+        },
+        shape,
+        claims.len(),
+    );
+    let cached = SQL.lock().ok().and_then(|sql| sql.get(&key).cloned());
+    let sql = match cached {
+        Some(sql) => sql,
+        None => {
+            let statement = build().build(backend);
+            debug_assert_eq!(
+                statement.values.as_ref().map(|v| v.0.len()),
+                Some(claims.len()),
+                "a joined statement binds the claims' ids and nothing else"
+            );
+            let sql: Arc<str> = statement.sql.into();
+            if let Ok(mut cache) = SQL.lock() {
+                cache.insert(key, sql.clone());
+            }
+            sql
+        }
+    };
+    let values = claims.iter().map(|&id| Value::from(id));
+    db.query_all_raw(Statement::from_sql_and_values(backend, &*sql, values))
+        .await
+}
+
+/// How far below the mechanisms one [`load_mechanism_trees`] statement reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MechanismDepth {
+    Mechanisms,
+    Steps,
+    /// Steps and the DOIs they cite.
+    Citations,
+    /// Steps, the DOIs they cite and the studies those DOIs identify.
+    Studies,
+}
+
+/// A mechanism with its steps, each with the DOIs it cites in order (as deep as the statement went).
+#[derive(Debug)]
+pub struct MechanismTree {
+    pub mechanism: mechanism::Model,
+    pub steps: Vec<(mechanism_step::Model, Vec<doi::Model>)>,
+}
+
+/// What [`load_mechanism_trees`] read: the mechanisms in page order, and at
+/// [`MechanismDepth::Studies`] the study of every cited DOI (`None` for a DOI without one).
+#[derive(Debug, Default)]
+pub struct MechanismTrees {
+    pub mechanisms: Vec<MechanismTree>,
+    pub studies_by_doi: BTreeMap<i32, Option<study::Model>>,
+}
+
+/// The mechanisms of `claims` down to `depth`, as one statement of LEFT JOINs, in page order:
+/// by claim, mechanism rank, step position and citation position.
+///
+/// A mechanism comes back on as many rows as it has citations, and a study on every row that cites
+/// its DOI: each is decoded once, at its first row.
+pub async fn load_mechanism_trees(
+    db: &DatabaseConnection,
+    claims: &[i32],
+    depth: MechanismDepth,
+) -> Result<MechanismTrees, DbErr> {
+    use MechanismDepth::{Citations, Steps, Studies};
+    let rows = query_by_claims(db, Shape::Mechanisms(depth), claims, || {
+        let mut select =
+            columns_of::<mechanism::Entity, _>(mechanism::Entity::find().select_only(), MECHANISM);
+        if depth >= Steps {
+            select = columns_of::<mechanism_step::Entity, _>(select, STEP)
+                .join(JoinType::LeftJoin, mechanism::Relation::MechanismStep.def());
+        }
+        if depth >= Citations {
+            select = columns_of::<doi::Entity, _>(select, DOI)
+                .join(JoinType::LeftJoin, mechanism_step::Relation::Citation.def())
+                .join(JoinType::LeftJoin, citation::Relation::Doi.def());
+        }
+        if depth >= Studies {
+            select = columns_of::<study::Entity, _>(select, STUDY)
+                .join(JoinType::LeftJoin, doi::Relation::Study.def());
+        }
+        select = select
+            .filter(mechanism::Column::ClaimId.is_in(claims.iter().copied()))
+            .order_by_asc(mechanism::Column::ClaimId)
+            .order_by_asc(mechanism::Column::Rank);
+        if depth >= Steps {
+            select = select.order_by_asc(mechanism_step::Column::Position);
+        }
+        if depth >= Citations {
+            select = select.order_by_asc(citation::Column::Position);
+        }
+        select
+    })
+    .await?;
+    // Where each table's columns start in a row.
+    let step_at = width::<mechanism::Entity>();
+    let doi_at = step_at + width::<mechanism_step::Entity>();
+    let study_at = doi_at + width::<doi::Entity>();
+    let mut trees = MechanismTrees::default();
+    for row in &rows {
+        // Page order: a mechanism's rows are consecutive, and so are a step's.
+        let mechanism_id: i32 = row.try_get_by_index(0)?;
+        if trees
+            .mechanisms
+            .last()
+            .is_none_or(|m| m.mechanism.id != mechanism_id)
+        {
+            trees.mechanisms.push(MechanismTree {
+                mechanism: decode(row, 0, MECHANISM)?,
+                steps: Vec::new(),
+            });
+        }
+        let Some(tree) = trees.mechanisms.last_mut() else {
+            continue;
+        };
+        if depth < Steps {
+            continue;
+        }
+        let Some(step_id) = row.try_get_by_index::<Option<i32>>(step_at)? else {
+            continue;
+        };
+        if tree.steps.last().is_none_or(|(s, _)| s.id != step_id) {
+            tree.steps.push((decode(row, step_at, STEP)?, Vec::new()));
+        }
+        if depth < Citations {
+            continue;
+        }
+        let Some(doi) = decode_joined::<doi::Model>(row, doi_at, DOI)? else {
+            continue;
+        };
+        if depth >= Studies && !trees.studies_by_doi.contains_key(&doi.id) {
+            trees
+                .studies_by_doi
+                .insert(doi.id, decode_joined(row, study_at, STUDY)?);
+        }
+        if let Some((_, dois)) = tree.steps.last_mut() {
+            dois.push(doi);
+        }
+    }
+    Ok(trees)
+}
+
+/// One row of [`load_evidence_trees`]: an evidence row, with its study and the study's DOI when asked
+/// for (the DOI is `None` for a study without one).
+#[derive(Debug)]
+pub struct EvidenceTreeRow {
+    pub evidence: evidence::Model,
+    pub study: Option<study::Model>,
+    pub doi: Option<doi::Model>,
+}
+
+/// The evidence rows of `claims`, oldest first per claim, with their studies (`with_study`) and the
+/// studies' DOIs (`with_doi`), as one statement.
+pub async fn load_evidence_trees(
+    db: &DatabaseConnection,
+    claims: &[i32],
+    with_study: bool,
+    with_doi: bool,
+) -> Result<Vec<EvidenceTreeRow>, DbErr> {
+    let with_doi = with_study && with_doi;
+    let shape = Shape::Evidence { with_study, with_doi };
+    let rows = query_by_claims(db, shape, claims, || {
+        let mut select = columns_of::<evidence::Entity, _>(evidence::Entity::find().select_only(), EVIDENCE);
+        if with_study {
+            select = columns_of::<study::Entity, _>(select, STUDY)
+                .join(JoinType::InnerJoin, evidence::Relation::Study.def());
+        }
+        if with_doi {
+            select = columns_of::<doi::Entity, _>(select, DOI)
+                .join(JoinType::LeftJoin, study::Relation::Doi.def());
+        }
+        select
+            .filter(evidence::Column::ClaimId.is_in(claims.iter().copied()))
+            .order_by_asc(evidence::Column::ClaimId)
+            .order_by_asc(evidence::Column::Id)
+    })
+    .await?;
+    let study_at = width::<evidence::Entity>();
+    let doi_at = study_at + width::<study::Entity>();
+    rows.iter()
+        .map(|row| {
+            Ok(EvidenceTreeRow {
+                evidence: decode(row, 0, EVIDENCE)?,
+                study: if with_study {
+                    Some(decode(row, study_at, STUDY)?)
+                } else {
+                    None
+                },
+                doi: if with_doi {
+                    decode_joined(row, doi_at, DOI)?
+                } else {
+                    None
+                },
+            })
+        })
+        .collect()
+}
+
+/// The distinct studies cited by each claim's mechanism steps (through their DOIs), as
+/// `(claim id, study)` by claim and study id, in one statement: what [`StudiesCitedByClaim`] and
+/// [`StudyById`] would load in two.
+pub async fn load_studies_cited_by_claims(
+    db: &DatabaseConnection,
+    claims: &[i32],
+) -> Result<Vec<(i32, study::Model)>, DbErr> {
+    let rows = query_by_claims(db, Shape::StudiesCited, claims, || {
+        columns_of::<study::Entity, _>(
+            study::Entity::find()
+                .select_only()
+                .column_as(mechanism::Column::ClaimId, "claim_id"),
+            STUDY,
+        )
+        .distinct()
+        .join(JoinType::InnerJoin, study::Relation::Doi.def())
+        .join(JoinType::InnerJoin, doi::Relation::Citation.def())
+        .join(JoinType::InnerJoin, citation::Relation::MechanismStep.def())
+        .join(JoinType::InnerJoin, mechanism_step::Relation::Mechanism.def())
+        .filter(mechanism::Column::ClaimId.is_in(claims.iter().copied()))
+        .order_by_asc(mechanism::Column::ClaimId)
+        .order_by_asc(study::Column::Id)
+    })
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get_by_index::<i32>(0)?, decode(row, 1, STUDY)?)))
+        .collect()
 }

@@ -395,7 +395,7 @@ impl Doi {
 
     /// The study this DOI identifies, when its metadata is known.
     async fn study(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Study>> {
-        Ok(load_one(ctx, StudyByDoi(self.0.id)).await?.map(Study))
+        Ok(load_one(ctx, StudyByDoi(self.0.id)).await?.flatten().map(Study))
     }
 
     /// The mechanism steps that cite this DOI.

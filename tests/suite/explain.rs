@@ -1,0 +1,67 @@
+//! Every statement of a claim page is index-backed on PostgreSQL: its plan has no sequential scan,
+//! so a page costs the same at 100,000 claims as at 1,000.
+//!
+//! The check reads the plans PostgreSQL itself chooses for the recorded statements, with their own
+//! values, on a generated graph of a few thousand claims (tens of thousands of steps and citations)
+//! with fresh statistics, as autovacuum keeps them in production. It does not set
+//! `enable_seqscan = off`: that only proves that an index path exists, while what a page costs is
+//! the path the planner takes. At this size a scan of any of these tables costs far more than the
+//! few index look-ups a page needs, so a sequential scan here means a statement with no usable index.
+
+use api::domain::generate::{GenerateOptions, generate, slug};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+use tests::{CLAIM_PAGE, FROM_DOI, TestApp};
+
+/// Large enough that every table the page reads holds thousands of rows.
+const CLAIMS: usize = 2_000;
+
+/// The plan PostgreSQL chooses for `statement`, as EXPLAIN's text lines.
+async fn plan_of(app: &TestApp, statement: &Statement) -> String {
+    let explain = Statement {
+        sql: format!("EXPLAIN {}", statement.sql),
+        ..statement.clone()
+    };
+    let rows = app.db.query_all_raw(explain).await.expect("EXPLAIN");
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "QUERY PLAN").expect("a plan line"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn no_statement_of_a_claim_page_or_a_doi_walk_scans_a_whole_table_on_postgresql() {
+    if !TestApp::is_postgres() {
+        println!(
+            "note: the EXPLAIN check runs on PostgreSQL only (set TEST_DATABASE_URL); skipped on SQLite"
+        );
+        return;
+    }
+    let app = TestApp::migrated().await;
+    generate(&app.db, &GenerateOptions::new(CLAIMS, 1))
+        .await
+        .expect("generating");
+    app.db
+        .execute_unprepared("ANALYZE claim, mechanism, mechanism_step, citation, doi, study, evidence")
+        .await
+        .expect("analysing");
+    let first = app.data(CLAIM_PAGE, json!({ "slug": slug(0) })).await;
+    let doi = first["claim"]["mechanisms"][0]["steps"][0]["citations"][0]["value"].clone();
+    assert!(doi.is_string(), "{first:#}");
+
+    app.record_statements();
+    for index in [0, CLAIMS / 2, CLAIMS - 1] {
+        app.data(CLAIM_PAGE, json!({ "slug": slug(index) })).await;
+    }
+    app.data(FROM_DOI, json!({ "doi": doi })).await;
+    let statements = app.recorded_statements();
+    assert!(statements.len() >= 9, "{} statements recorded", statements.len());
+    for statement in &statements {
+        let plan = plan_of(&app, statement).await;
+        assert!(
+            !plan.contains("Seq Scan"),
+            "a sequential scan in the plan of\n{}\n\n{plan}",
+            statement.sql
+        );
+    }
+}
