@@ -16,7 +16,7 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 /// How the pool behaves; the defaults suit a 2-core machine.
 #[derive(Clone, Copy, Debug)]
 pub struct PoolSettings {
-    /// Connections in the pool; `None` picks [`DEFAULT_MAX_CONNECTIONS`].
+    /// Connections in the pool; `None` picks 4 (1 for an in-memory SQLite database).
     pub max_connections: Option<u32>,
     /// The longest a caller waits for a free connection.
     pub acquire_timeout: Duration,

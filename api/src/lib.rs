@@ -7,9 +7,10 @@
 //! - [`config`]: the one typed configuration, from flags and `CLAIMGRAPH_*` variables.
 //! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers,
 //!   and the documents requests can name by hash (persisted queries, trusted documents).
-//! - [`graphql`]: the schema: one type per file, the query root, per-request loaders, global IDs,
-//!   Relay connections.
-//! - [`domain`]: rules over the entities with no GraphQL in them: the evidence ladder, seed loading.
+//! - [`graphql`]: the schema: one type per file, the query and mutation roots, per-request loaders,
+//!   global IDs, Relay connections, and who the caller is.
+//! - [`domain`]: rules over the entities with no GraphQL in them: the evidence ladder, seed loading,
+//!   accounts and tokens, and the one write path (checks, versions, events, review).
 //! - [`error`]: the error type and its single mapping to GraphQL `extensions.code`.
 //! - [`rate_limit`]: each client's budget of query-cost points per window, kept in memory; the
 //!   handler chooses the client, the schema charges the cost.

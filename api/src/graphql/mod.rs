@@ -1,8 +1,11 @@
-//! The GraphQL schema: one type per file, the query root, loaders, global IDs and connections.
+//! The GraphQL schema: one type per file, the query and mutation roots, loaders, global IDs and
+//! connections.
 //!
 //! Resolvers only speak the schema: they decode arguments, ask the per-request [`loaders::Db`]
 //! DataLoader for rows, and wrap rows in the types below. Every relation goes through a loader, so a
-//! page costs the same number of SQL statements for 1 claim as for 50.
+//! page costs the same number of SQL statements for 1 claim as for 50. Mutations turn their input
+//! into a `domain::write` change and hand it over; `curation` holds the caller, users,
+//! contributions and events.
 
 pub mod connection;
 pub mod curation;
