@@ -80,7 +80,7 @@ impl Default for Limits {
 fn too_complex(limit: &str, max: usize, actual: usize, what: &str) -> ServerError {
     let mut error = ServerError::new(
         format!(
-            "The query {what} ({actual}) is over this server's limit of {max}; ask for less per request."
+            "The query's {what} is {actual}, over this server's limit of {max}; ask for less per request."
         ),
         None,
     );
@@ -224,7 +224,7 @@ impl Extension for QueryLimitsExtension {
                 "queryBytes",
                 limits.max_query_bytes,
                 request.query.len(),
-                "text length in bytes",
+                "length in bytes",
             ));
         }
         // Parse here, once (the request keeps the document): async-graphql's own checks after
@@ -245,26 +245,26 @@ impl Extension for QueryLimitsExtension {
             return Err(error);
         }
         let checks = [
-            ("aliases", limits.max_aliases, shape.aliases, "uses aliases"),
+            ("aliases", limits.max_aliases, shape.aliases, "number of aliases"),
             (
                 "directives",
                 limits.max_directives,
                 shape.directives,
-                "uses directives",
+                "number of directives",
             ),
             (
                 "fragments",
                 limits.max_fragments,
                 shape.fragments,
-                "defines fragments",
+                "number of fragment definitions",
             ),
             (
                 "expandedFields",
                 limits.max_expanded_fields,
                 shape.expanded_fields,
-                "selects fields once fragments are expanded",
+                "number of fields once fragments are expanded",
             ),
-            ("depth", limits.max_depth, shape.depth, "nests selections deeply"),
+            ("depth", limits.max_depth, shape.depth, "depth"),
         ];
         for (limit, max, actual, what) in checks {
             if actual > max {
@@ -294,7 +294,7 @@ impl Extension for QueryLimitsExtension {
                 "depth",
                 limits.max_depth,
                 result.depth,
-                "nests selections deeply",
+                "depth",
             )]);
         }
         Ok(result)
@@ -304,6 +304,21 @@ impl Extension for QueryLimitsExtension {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_says_what_was_over_which_limit() {
+        let error = too_complex("depth", 15, 43, "depth");
+        assert_eq!(
+            error.message,
+            "The query's depth is 43, over this server's limit of 15; ask for less per request."
+        );
+        let extensions = error.extensions.unwrap_or_default();
+        assert_eq!(
+            extensions.get("limit"),
+            Some(&async_graphql::Value::from("depth"))
+        );
+        assert_eq!(extensions.get("actual"), Some(&async_graphql::Value::from(43u64)));
+    }
 
     fn shape(query: &str) -> DocumentShape {
         DocumentShape::of(&async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}")))
