@@ -181,16 +181,12 @@ pub async fn update(
             "claim",
         ));
     }
-    let (before, after) = changed(&snapshot(&current), &snapshot(&next));
-    if super::is_unchanged(&(before.clone(), after.clone())) {
-        return Ok(Applied {
-            subject: Subject::new("Claim", current.id),
-            claim_id: Some(current.id),
-            created: false,
-            before: None,
-            after: None,
-        });
-    }
+    let Some((before, after)) = changed(&snapshot(&current), &snapshot(&next)) else {
+        return Ok(Applied::unchanged(
+            Subject::new("Claim", current.id),
+            Some(current.id),
+        ));
+    };
     let update = claim::Entity::update_many()
         .col_expr(claim::Column::Statement, Expr::value(next.statement))
         .col_expr(claim::Column::Population, Expr::value(next.population))

@@ -162,16 +162,12 @@ pub async fn update(
         ));
     }
     let doi = study_doi(txn, current.study_id).await?;
-    let (before, after) = changed(&snapshot(&current, &doi), &snapshot(&next, &doi));
-    if super::is_unchanged(&(before.clone(), after.clone())) {
-        return Ok(Applied {
-            subject: Subject::new("Evidence", current.id),
-            claim_id: Some(current.claim_id),
-            created: false,
-            before: None,
-            after: None,
-        });
-    }
+    let Some((before, after)) = changed(&snapshot(&current, &doi), &snapshot(&next, &doi)) else {
+        return Ok(Applied::unchanged(
+            Subject::new("Evidence", current.id),
+            Some(current.claim_id),
+        ));
+    };
     let update = evidence::Entity::update_many()
         .col_expr(evidence::Column::Stance, Expr::value(next.stance.name()))
         .col_expr(evidence::Column::Note, Expr::value(next.note));

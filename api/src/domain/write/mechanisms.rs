@@ -150,10 +150,12 @@ pub async fn update(
             "mechanism",
         ));
     }
-    let (before, after) = changed(&snapshot(&current), &snapshot(&next));
-    if super::is_unchanged(&(before.clone(), after.clone())) {
-        return Ok(unchanged(&current));
-    }
+    let Some((before, after)) = changed(&snapshot(&current), &snapshot(&next)) else {
+        return Ok(Applied::unchanged(
+            Subject::new("Mechanism", current.id),
+            Some(current.claim_id),
+        ));
+    };
     let update = mechanism::Entity::update_many()
         .col_expr(mechanism::Column::Support, Expr::value(next.support.name()))
         .col_expr(mechanism::Column::Label, Expr::value(next.label))
@@ -167,16 +169,6 @@ pub async fn update(
         after: Some(after),
     };
     Ok(record(txn, author, event, false).await?)
-}
-
-fn unchanged(row: &mechanism::Model) -> Applied {
-    Applied {
-        subject: Subject::new("Mechanism", row.id),
-        claim_id: Some(row.claim_id),
-        created: false,
-        before: None,
-        after: None,
-    }
 }
 
 /// Puts a claim's mechanisms in a new order; the list must name each of them exactly once.

@@ -232,6 +232,19 @@ pub struct Applied {
     pub after: Option<Value>,
 }
 
+impl Applied {
+    /// An edit that changed nothing: no row written, no event.
+    pub(crate) fn unchanged(subject: Subject, claim_id: Option<i32>) -> Applied {
+        Applied {
+            subject,
+            claim_id,
+            created: false,
+            before: None,
+            after: None,
+        }
+    }
+}
+
 /// Opens a transaction for a write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
 /// a deferred transaction that reads first and writes later cannot wait for a concurrent writer, it
 /// fails with SQLITE_BUSY; an immediate one waits its turn under the busy timeout.
@@ -319,9 +332,9 @@ pub(crate) async fn record(
     })
 }
 
-/// The fields of `after` whose values differ from `before`, as (before, after) objects; both
-/// empty when nothing changes.
-pub(crate) fn changed(before: &Map<String, Value>, after: &Map<String, Value>) -> (Value, Value) {
+/// The fields of `after` whose values differ from `before`, as (before, after) objects; `None`
+/// when nothing changes, so an edit that changes nothing writes nothing.
+pub(crate) fn changed(before: &Map<String, Value>, after: &Map<String, Value>) -> Option<(Value, Value)> {
     let mut old = Map::new();
     let mut new = Map::new();
     for (key, value) in after {
@@ -331,12 +344,7 @@ pub(crate) fn changed(before: &Map<String, Value>, after: &Map<String, Value>) -
             new.insert(key.clone(), value.clone());
         }
     }
-    (Value::Object(old), Value::Object(new))
-}
-
-/// Whether a (before, after) pair from [`changed`] records no change.
-pub(crate) fn is_unchanged(diff: &(Value, Value)) -> bool {
-    diff.1.as_object().is_none_or(Map::is_empty)
+    (!new.is_empty()).then_some((Value::Object(old), Value::Object(new)))
 }
 
 /// The row's version now, for a CONFLICT answer; `None` when the row is gone.

@@ -202,13 +202,10 @@ pub async fn update(
     }
     let claim_id = claim_of(txn, peek.mechanism_id).await?;
     if peek.text == text {
-        return Ok(Applied {
-            subject: Subject::new("MechanismStep", peek.id),
+        return Ok(Applied::unchanged(
+            Subject::new("MechanismStep", peek.id),
             claim_id,
-            created: false,
-            before: None,
-            after: None,
-        });
+        ));
     }
     let current = claim_version(txn, edit.id, edit.version, "id").await?;
     mechanism_step::Entity::update_many()

@@ -169,16 +169,11 @@ pub async fn upsert(
                     "study",
                 ));
             }
-            let (before, after) = changed(&snapshot(&current, doi.as_str()), &snapshot(&next, doi.as_str()));
-            if super::is_unchanged(&(before.clone(), after.clone())) {
-                return Ok(Applied {
-                    subject: Subject::new("Study", current.id),
-                    claim_id: None,
-                    created: false,
-                    before: None,
-                    after: None,
-                });
-            }
+            let Some((before, after)) =
+                changed(&snapshot(&current, doi.as_str()), &snapshot(&next, doi.as_str()))
+            else {
+                return Ok(Applied::unchanged(Subject::new("Study", current.id), None));
+            };
             let update = study::Entity::update_many()
                 .col_expr(study::Column::Title, Expr::value(next.title))
                 .col_expr(study::Column::Journal, Expr::value(next.journal))
