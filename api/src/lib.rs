@@ -14,7 +14,8 @@
 //! - [`error`]: the error type and its single mapping to GraphQL `extensions.code`.
 //! - [`rate_limit`]: each client's budget of query-cost points per window, kept in memory; the
 //!   handler chooses the client, the schema charges the cost.
-//! - [`db`]: connecting and migrating.
+//! - [`db`]: connecting and migrating; [`reads`]: the connections a claim page's statements run
+//!   on, beside SeaORM's pool.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -25,6 +26,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod rate_limit;
+pub mod reads;
 
 pub use graphql::build_schema;
 pub use http::{AppState, build_app};

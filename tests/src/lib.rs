@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use api::domain::seed::load_seed_files;
+use api::reads::StatementObserver;
 use api::{AppState, build_app};
 use axum::Router;
 use axum::body::Body;
@@ -79,6 +80,8 @@ pub struct TestApp {
     statements: Arc<AtomicUsize>,
     /// Copies of the statements run while recording (see [`TestApp::record_statements`]).
     recorded: Arc<Mutex<Option<Vec<Statement>>>>,
+    /// Told of every statement, from SeaORM and from the claim page's reads.
+    observer: StatementObserver,
     _database: TestDatabase,
 }
 
@@ -108,21 +111,25 @@ impl TestApp {
         let recorder = recorded.clone();
         // `CLAIMGRAPH_TEST_PRINT_SQL=1` prints every statement, to see where a count comes from.
         let print = std::env::var_os("CLAIMGRAPH_TEST_PRINT_SQL").is_some();
-        db.set_metric_callback(move |info| {
+        let observer: StatementObserver = Arc::new(move |statement: &Statement| {
             counter.fetch_add(1, Ordering::SeqCst);
             if print {
-                eprintln!("SQL {}", info.statement.sql);
+                eprintln!("SQL {}", statement.sql);
             }
             if let Some(list) = recorder.lock().expect("the recorder's lock").as_mut() {
-                list.push(info.statement.clone());
+                list.push(statement.clone());
             }
         });
-        let router = build_app(AppState::new(db.clone()));
+        // SeaORM's statements, and those a claim page runs beside its pool (api::reads).
+        let seaorm = observer.clone();
+        db.set_metric_callback(move |info| seaorm(info.statement));
+        let router = build_app(AppState::new(db.clone()).observe_statements(observer.clone()));
         TestApp {
             router,
             db,
             statements,
             recorded,
+            observer,
             _database: database,
         }
     }
@@ -133,7 +140,8 @@ impl TestApp {
         schema: api::graphql::SchemaOptions,
         http: api::http::HttpOptions,
     ) -> TestApp {
-        self.router = build_app(AppState::configured(self.db.clone(), schema, http));
+        let state = AppState::configured(self.db.clone(), schema, http);
+        self.router = build_app(state.observe_statements(self.observer.clone()));
         self
     }
 

@@ -9,6 +9,7 @@ mod explain;
 mod from_doi;
 mod generate;
 mod http;
+mod inline_reads;
 mod limits;
 mod migrations;
 mod nodes;

@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use crate::reads::sqlite::sqlite_error;
+use crate::reads::{Reads, Started};
 use async_graphql::dataloader::Loader;
 use entity::{citation, claim, contribution, doi, event, evidence, mechanism, mechanism_step, study, user};
 use sea_orm::{
@@ -19,11 +21,13 @@ use sea_orm::{
 /// The loader behind every relation; one per request.
 pub struct Db {
     pub db: DatabaseConnection,
+    /// Where a claim page's statements run, beside SeaORM's pool (see [`crate::reads`]).
+    pub reads: Option<Arc<Reads>>,
 }
 
 impl Db {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Db { db }
+    pub fn new(db: DatabaseConnection, reads: Option<Arc<Reads>>) -> Self {
+        Db { db, reads }
     }
 }
 
@@ -315,17 +319,83 @@ fn width<E: EntityTrait>() -> usize {
     E::Column::iter().count()
 }
 
+/// One row of a statement's answer, from SeaORM or from an inline SQLite read.
+#[derive(Clone, Copy)]
+enum Row<'a> {
+    SeaOrm(&'a QueryResult),
+    Sqlite(&'a rusqlite::Row<'a>),
+}
+
+impl Row<'_> {
+    /// The value of column `at` (from 0).
+    fn get<T: Column>(self, at: usize) -> Result<T, DbErr> {
+        match self {
+            Row::SeaOrm(row) => Ok(T::try_get_by_index(row, at)?),
+            Row::Sqlite(row) => T::from_sqlite(row, at),
+        }
+    }
+}
+
+/// A column type the joined statements read, from either kind of [`Row`].
+trait Column: TryGetable {
+    fn from_sqlite(row: &rusqlite::Row<'_>, at: usize) -> Result<Self, DbErr>;
+}
+
+/// Column types SQLite stores as themselves (integers, texts; booleans as 0 or 1; times as
+/// RFC 3339 texts, as sqlx writes them).
+macro_rules! plain_column {
+    ($($t:ty),+) => {$(
+        impl Column for $t {
+            fn from_sqlite(row: &rusqlite::Row<'_>, at: usize) -> Result<Self, DbErr> {
+                row.get(at).map_err(sqlite_error)
+            }
+        }
+    )+};
+}
+plain_column!(
+    i32,
+    Option<i32>,
+    String,
+    Option<String>,
+    bool,
+    chrono::DateTime<chrono::Utc>
+);
+
+/// Enumerations, stored as their names.
+macro_rules! enum_column {
+    ($($t:ty),+) => {$(
+        impl Column for $t {
+            fn from_sqlite(row: &rusqlite::Row<'_>, at: usize) -> Result<Self, DbErr> {
+                let name: String = row.get(at).map_err(sqlite_error)?;
+                <$t as sea_orm::ActiveEnum>::try_from_value(&name)
+            }
+        }
+        impl Column for Option<$t> {
+            fn from_sqlite(row: &rusqlite::Row<'_>, at: usize) -> Result<Self, DbErr> {
+                let name: Option<String> = row.get(at).map_err(sqlite_error)?;
+                name.map(|name| <$t as sea_orm::ActiveEnum>::try_from_value(&name)).transpose()
+            }
+        }
+    )+};
+}
+enum_column!(
+    entity::values::Support,
+    entity::values::StudyDesign,
+    entity::values::Stance,
+    entity::values::EffectDirection
+);
+
 /// Reads a row's columns by position, from a starting column on.
 struct Cursor<'a> {
-    row: &'a QueryResult,
+    row: Row<'a>,
     at: usize,
 }
 
 impl Cursor<'_> {
-    fn next<T: TryGetable>(&mut self) -> Result<T, DbErr> {
+    fn next<T: Column>(&mut self) -> Result<T, DbErr> {
         let index = self.at;
         self.at += 1;
-        Ok(T::try_get_by_index(self.row, index)?)
+        self.row.get(index)
     }
 }
 
@@ -333,8 +403,9 @@ impl Cursor<'_> {
 ///
 /// By position, not by name: a name costs a `format!` of prefix and column and a hash look-up, per
 /// column and row, which was a tenth of the server's work on a page. Debug builds (every test)
-/// also decode each model by name and check that both agree, so a field order that no longer
-/// matches the entity's columns fails the suite.
+/// also decode each SeaORM row by name and check that both agree, so a field order that no longer
+/// matches the entity's columns fails the suite; `inline_sqlite_reads_decode_what_seaorm_decodes`
+/// checks the inline SQLite reads against SeaORM's.
 trait ReadAt: FromQueryResult + PartialEq + std::fmt::Debug {
     fn read_at(row: &mut Cursor<'_>) -> Result<Self, DbErr>;
 }
@@ -350,6 +421,20 @@ macro_rules! read_at {
     };
 }
 
+read_at!(claim {
+    id,
+    slug,
+    statement,
+    population,
+    intervention,
+    comparator,
+    outcome,
+    effect_direction,
+    synthesis,
+    created_at,
+    updated_at,
+    version
+});
 read_at!(mechanism {
     id,
     claim_id,
@@ -390,20 +475,22 @@ read_at!(evidence {
 });
 
 /// Decodes the model whose columns start at `at` (aliased with `prefix`).
-fn decode<M: ReadAt>(row: &QueryResult, at: usize, prefix: &str) -> Result<M, DbErr> {
+fn decode<M: ReadAt>(row: Row<'_>, at: usize, prefix: &str) -> Result<M, DbErr> {
     let model = M::read_at(&mut Cursor { row, at })?;
-    debug_assert_eq!(
-        Some(&model),
-        M::from_query_result(row, prefix).ok().as_ref(),
-        "{prefix} columns read by position differ from the same columns read by name"
-    );
+    if let Row::SeaOrm(row) = row {
+        debug_assert_eq!(
+            Some(&model),
+            M::from_query_result(row, prefix).ok().as_ref(),
+            "{prefix} columns read by position differ from the same columns read by name"
+        );
+    }
     Ok(model)
 }
 
 /// Decodes a LEFT JOINed model whose columns start at `at`: `None` when the join found no row (its
 /// `id`, the first column, is NULL). A value that does not decode is an error, not a `None`.
-fn decode_joined<M: ReadAt>(row: &QueryResult, at: usize, prefix: &str) -> Result<Option<M>, DbErr> {
-    match row.try_get_by_index::<Option<i32>>(at)? {
+fn decode_joined<M: ReadAt>(row: Row<'_>, at: usize, prefix: &str) -> Result<Option<M>, DbErr> {
+    match row.get::<Option<i32>>(at)? {
         Some(_) => decode(row, at, prefix).map(Some),
         None => Ok(None),
     }
@@ -416,6 +503,7 @@ enum Shape {
     Mechanisms(MechanismDepth),
     Evidence { with_study: bool, with_doi: bool },
     StudiesCited,
+    ClaimBySlug,
 }
 
 /// The SQL text of each joined statement, built once per backend, shape and number of claims:
@@ -426,15 +514,17 @@ static SQL: LazyLock<Mutex<HashMap<SqlKey, Arc<str>>>> = LazyLock::new(Mutex::de
 /// A statement's backend (1 PostgreSQL, 2 SQLite), shape and number of claims.
 type SqlKey = (u8, Shape, usize);
 
-/// Runs the statement `build` makes for `claims`, whose only values are the claims' ids, reusing
-/// its SQL text after the first time.
-async fn query_by_claims<E: EntityTrait>(
-    db: &DatabaseConnection,
+/// Runs the statement `build` makes, whose only values are `values`, handing each row to `each`; its
+/// SQL text is built once per backend, `shape` and number of values. It runs on the request's
+/// [`Reads`] when it has them (see [`crate::reads`]), else through SeaORM.
+async fn query_rows<E: EntityTrait>(
+    db: &Db,
     shape: Shape,
-    claims: &[i32],
+    values: Vec<Value>,
     build: impl FnOnce() -> Select<E>,
-) -> Result<Vec<QueryResult>, DbErr> {
-    let backend = db.get_database_backend();
+    mut each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
+    let backend = db.db.get_database_backend();
     let key = (
         match backend {
             DbBackend::Postgres => 1,
@@ -442,7 +532,7 @@ async fn query_by_claims<E: EntityTrait>(
             _ => 0,
         },
         shape,
-        claims.len(),
+        values.len(),
     );
     let cached = SQL.lock().ok().and_then(|sql| sql.get(&key).cloned());
     let sql = match cached {
@@ -451,8 +541,8 @@ async fn query_by_claims<E: EntityTrait>(
             let statement = build().build(backend);
             debug_assert_eq!(
                 statement.values.as_ref().map(|v| v.0.len()),
-                Some(claims.len()),
-                "a joined statement binds the claims' ids and nothing else"
+                Some(values.len()),
+                "a joined statement binds its keys and nothing else"
             );
             let sql: Arc<str> = statement.sql.into();
             if let Ok(mut cache) = SQL.lock() {
@@ -461,9 +551,36 @@ async fn query_by_claims<E: EntityTrait>(
             sql
         }
     };
-    let values = claims.iter().map(|&id| Value::from(id));
-    db.query_all_raw(Statement::from_sql_and_values(backend, &*sql, values))
-        .await
+    let rows = match db.reads.as_deref().map(|reads| reads.start(&sql, &values)) {
+        Some(Started::Sqlite(reads)) => return reads.query(&sql, &values, |row| each(Row::Sqlite(row))),
+        Some(Started::Postgres(reads)) => reads.query(sql, values).await?,
+        None => {
+            db.db
+                .query_all_raw(Statement::from_sql_and_values(backend, &*sql, values))
+                .await?
+        }
+    };
+    rows.iter().try_for_each(|row| each(Row::SeaOrm(row)))
+}
+
+/// The claims' ids as statement values.
+fn ids(claims: &[i32]) -> Vec<Value> {
+    claims.iter().map(|&id| Value::from(id)).collect()
+}
+
+/// The claim with this slug, if any: the first statement of a claim page.
+pub async fn claim_by_slug(db: &Db, slug: &str) -> Result<Option<claim::Model>, DbErr> {
+    let mut found = None;
+    let build = || {
+        columns_of::<claim::Entity, _>(claim::Entity::find().select_only(), "")
+            .filter(claim::Column::Slug.eq(slug))
+    };
+    query_rows(db, Shape::ClaimBySlug, vec![Value::from(slug)], build, |row| {
+        found = Some(decode(row, 0, "")?);
+        Ok(())
+    })
+    .await?;
+    Ok(found)
 }
 
 /// How far below the mechanisms one [`load_mechanism_trees`] statement reaches.
@@ -498,12 +615,17 @@ pub struct MechanismTrees {
 /// A mechanism comes back on as many rows as it has citations, and a study on every row that cites
 /// its DOI: each is decoded once, at its first row.
 pub async fn load_mechanism_trees(
-    db: &DatabaseConnection,
+    db: &Db,
     claims: &[i32],
     depth: MechanismDepth,
 ) -> Result<MechanismTrees, DbErr> {
     use MechanismDepth::{Citations, Steps, Studies};
-    let rows = query_by_claims(db, Shape::Mechanisms(depth), claims, || {
+    // Where each table's columns start in a row.
+    let step_at = width::<mechanism::Entity>();
+    let doi_at = step_at + width::<mechanism_step::Entity>();
+    let study_at = doi_at + width::<doi::Entity>();
+    let mut trees = MechanismTrees::default();
+    let build = || {
         let mut select =
             columns_of::<mechanism::Entity, _>(mechanism::Entity::find().select_only(), MECHANISM);
         if depth >= Steps {
@@ -530,16 +652,10 @@ pub async fn load_mechanism_trees(
             select = select.order_by_asc(citation::Column::Position);
         }
         select
-    })
-    .await?;
-    // Where each table's columns start in a row.
-    let step_at = width::<mechanism::Entity>();
-    let doi_at = step_at + width::<mechanism_step::Entity>();
-    let study_at = doi_at + width::<doi::Entity>();
-    let mut trees = MechanismTrees::default();
-    for row in &rows {
+    };
+    query_rows(db, Shape::Mechanisms(depth), ids(claims), build, |row| {
         // Page order: a mechanism's rows are consecutive, and so are a step's.
-        let mechanism_id: i32 = row.try_get_by_index(0)?;
+        let mechanism_id: i32 = row.get(0)?;
         if trees
             .mechanisms
             .last()
@@ -551,22 +667,22 @@ pub async fn load_mechanism_trees(
             });
         }
         let Some(tree) = trees.mechanisms.last_mut() else {
-            continue;
+            return Ok(());
         };
         if depth < Steps {
-            continue;
+            return Ok(());
         }
-        let Some(step_id) = row.try_get_by_index::<Option<i32>>(step_at)? else {
-            continue;
+        let Some(step_id) = row.get::<Option<i32>>(step_at)? else {
+            return Ok(());
         };
         if tree.steps.last().is_none_or(|(s, _)| s.id != step_id) {
             tree.steps.push((decode(row, step_at, STEP)?, Vec::new()));
         }
         if depth < Citations {
-            continue;
+            return Ok(());
         }
         let Some(doi) = decode_joined::<doi::Model>(row, doi_at, DOI)? else {
-            continue;
+            return Ok(());
         };
         if depth >= Studies && !trees.studies_by_doi.contains_key(&doi.id) {
             trees
@@ -576,7 +692,9 @@ pub async fn load_mechanism_trees(
         if let Some((_, dois)) = tree.steps.last_mut() {
             dois.push(doi);
         }
-    }
+        Ok(())
+    })
+    .await?;
     Ok(trees)
 }
 
@@ -592,14 +710,16 @@ pub struct EvidenceTreeRow {
 /// The evidence rows of `claims`, oldest first per claim, with their studies (`with_study`) and the
 /// studies' DOIs (`with_doi`), as one statement.
 pub async fn load_evidence_trees(
-    db: &DatabaseConnection,
+    db: &Db,
     claims: &[i32],
     with_study: bool,
     with_doi: bool,
 ) -> Result<Vec<EvidenceTreeRow>, DbErr> {
     let with_doi = with_study && with_doi;
     let shape = Shape::Evidence { with_study, with_doi };
-    let rows = query_by_claims(db, shape, claims, || {
+    let study_at = width::<evidence::Entity>();
+    let doi_at = study_at + width::<study::Entity>();
+    let build = || {
         let mut select = columns_of::<evidence::Entity, _>(evidence::Entity::find().select_only(), EVIDENCE);
         if with_study {
             select = columns_of::<study::Entity, _>(select, STUDY)
@@ -613,37 +733,36 @@ pub async fn load_evidence_trees(
             .filter(evidence::Column::ClaimId.is_in(claims.iter().copied()))
             .order_by_asc(evidence::Column::ClaimId)
             .order_by_asc(evidence::Column::Id)
+    };
+    let mut rows = Vec::new();
+    query_rows(db, shape, ids(claims), build, |row| {
+        rows.push(EvidenceTreeRow {
+            evidence: decode(row, 0, EVIDENCE)?,
+            study: if with_study {
+                Some(decode(row, study_at, STUDY)?)
+            } else {
+                None
+            },
+            doi: if with_doi {
+                decode_joined(row, doi_at, DOI)?
+            } else {
+                None
+            },
+        });
+        Ok(())
     })
     .await?;
-    let study_at = width::<evidence::Entity>();
-    let doi_at = study_at + width::<study::Entity>();
-    rows.iter()
-        .map(|row| {
-            Ok(EvidenceTreeRow {
-                evidence: decode(row, 0, EVIDENCE)?,
-                study: if with_study {
-                    Some(decode(row, study_at, STUDY)?)
-                } else {
-                    None
-                },
-                doi: if with_doi {
-                    decode_joined(row, doi_at, DOI)?
-                } else {
-                    None
-                },
-            })
-        })
-        .collect()
+    Ok(rows)
 }
 
 /// The distinct studies cited by each claim's mechanism steps (through their DOIs), as
 /// `(claim id, study)` by claim and study id, in one statement: what [`StudiesCitedByClaim`] and
 /// [`StudyById`] would load in two.
 pub async fn load_studies_cited_by_claims(
-    db: &DatabaseConnection,
+    db: &Db,
     claims: &[i32],
 ) -> Result<Vec<(i32, study::Model)>, DbErr> {
-    let rows = query_by_claims(db, Shape::StudiesCited, claims, || {
+    let build = || {
         columns_of::<study::Entity, _>(
             study::Entity::find()
                 .select_only()
@@ -658,9 +777,12 @@ pub async fn load_studies_cited_by_claims(
         .filter(mechanism::Column::ClaimId.is_in(claims.iter().copied()))
         .order_by_asc(mechanism::Column::ClaimId)
         .order_by_asc(study::Column::Id)
+    };
+    let mut rows = Vec::new();
+    query_rows(db, Shape::StudiesCited, ids(claims), build, |row| {
+        rows.push((row.get::<i32>(0)?, decode(row, 1, STUDY)?));
+        Ok(())
     })
     .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get_by_index::<i32>(0)?, decode(row, 1, STUDY)?)))
-        .collect()
+    Ok(rows)
 }

@@ -79,9 +79,12 @@ pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
     builder.finish()
 }
 
-/// A fresh per-request loader over `db`.
-pub fn request_loader(db: DatabaseConnection) -> DataLoader<loaders::Db, HashMapCache> {
-    DataLoader::with_cache(loaders::Db::new(db), tokio::spawn, HashMapCache::default())
+/// A fresh per-request loader over `db`, whose claim-page statements run on `reads` when given.
+pub fn request_loader(
+    db: DatabaseConnection,
+    reads: Option<std::sync::Arc<crate::reads::Reads>>,
+) -> DataLoader<loaders::Db, HashMapCache> {
+    DataLoader::with_cache(loaders::Db::new(db, reads), tokio::spawn, HashMapCache::default())
 }
 
 /// The request's loader type.

@@ -95,7 +95,7 @@ async fn mechanisms(
     depth: MechanismDepth,
     cited: Cited,
 ) -> ApiResult<()> {
-    let trees = load_mechanism_trees(&loader.loader().db, claims, depth).await?;
+    let trees = load_mechanism_trees(loader.loader(), claims, depth).await?;
     let mut mechanisms: HashMap<i32, Vec<mechanism::Model>> =
         claims.iter().map(|&c| (c, Vec::new())).collect();
     let mut cited_by_claim: HashMap<i32, BTreeSet<i32>> =
@@ -173,7 +173,7 @@ async fn evidence(loader: &RequestLoader, claim: &Lookahead<'_>, claims: &[i32])
     ];
     let with_study = any(&study) || needs.exists();
     let with_doi = any(&[study[0].field("doi"), study[1].field("doi")]);
-    let rows = load_evidence_trees(&loader.loader().db, claims, with_study, with_doi).await?;
+    let rows = load_evidence_trees(loader.loader(), claims, with_study, with_doi).await?;
     let mut evidence: HashMap<i32, Vec<entity::evidence::Model>> =
         claims.iter().map(|&c| (c, Vec::new())).collect();
     let mut studies = Vec::new();
@@ -201,7 +201,7 @@ async fn evidence(loader: &RequestLoader, claim: &Lookahead<'_>, claims: &[i32])
 /// One statement for the studies the claims' steps cite, when the synthesis asks for them and the
 /// mechanisms statement does not reach them.
 async fn studies_cited(loader: &RequestLoader, claims: &[i32], cited: Cited) -> ApiResult<()> {
-    let rows = load_studies_cited_by_claims(&loader.loader().db, claims).await?;
+    let rows = load_studies_cited_by_claims(loader.loader(), claims).await?;
     let mut ids: HashMap<i32, Vec<i32>> = claims.iter().map(|&c| (c, Vec::new())).collect();
     let mut studies = Vec::new();
     for (claim_id, study) in rows {

@@ -73,9 +73,7 @@ impl Query {
         ctx: &Context<'_>,
         #[graphql(desc = "The claim's slug, e.g. `rest-pause-training`.")] slug: String,
     ) -> async_graphql::Result<Option<Claim>> {
-        let row = claim::Entity::find()
-            .filter(claim::Column::Slug.eq(slug.trim()))
-            .one(database(ctx)?)
+        let row = crate::graphql::loaders::claim_by_slug(loader(ctx)?.loader(), slug.trim())
             .await
             .map_err(ApiError::from)?;
         if let Some(row) = &row {

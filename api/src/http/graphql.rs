@@ -373,7 +373,7 @@ async fn execute(
         tracing::Span::current().record("graphql.operation", name.as_str());
     }
     // A loader in the schema's data would batch and cache across users: one per request.
-    let mut request = request.data(request_loader(state.db.clone()));
+    let mut request = request.data(request_loader(state.db.clone(), state.reads.clone()));
     if let Some(charge) = meter.charge() {
         request = request.data(charge);
     }

@@ -23,6 +23,7 @@ use tower_http::trace::TraceLayer;
 use crate::graphql::document_cache::DocumentCache;
 use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_schema_with};
 use crate::rate_limit::{RateLimiter, RateLimits};
+use crate::reads::{Reads, StatementObserver};
 use documents::{PersistedQueries, PersistedQueryLimits, TrustedDocuments};
 
 /// The header that carries a request's id, set on arrival when the client sent none, and returned.
@@ -42,6 +43,9 @@ pub struct AppState {
     pub persisted_queries: Option<Arc<PersistedQueries>>,
     /// Parsed documents, so that a repeated query is not parsed again.
     pub documents: Arc<DocumentCache>,
+    /// The connections a claim page's statements run on, beside the pool (see [`crate::reads`]);
+    /// `None` for an in-memory SQLite database.
+    pub reads: Option<Arc<Reads>>,
 }
 
 /// The HTTP layer's settings (see `config.rs` for their flags).
@@ -93,6 +97,7 @@ impl AppState {
         AppState {
             documents: Arc::new(DocumentCache::new(schema.limits.max_query_bytes)),
             schema: build_schema_with(schema),
+            reads: Reads::for_database(&db).map(Arc::new),
             db,
             rate_limiter: options
                 .rate_limits
@@ -104,6 +109,16 @@ impl AppState {
             options,
             metrics: Arc::default(),
         }
+    }
+}
+
+impl AppState {
+    /// The same state, calling `observer` with each statement its [`Reads`] run (SeaORM's own
+    /// statements are observed with `DatabaseConnection::set_metric_callback`): for tests that
+    /// count a page's statements.
+    pub fn observe_statements(mut self, observer: StatementObserver) -> Self {
+        self.reads = Reads::for_database(&self.db).map(|reads| Arc::new(reads.observed(observer)));
+        self
     }
 }
 

@@ -1,0 +1,139 @@
+//! A claim page's statements run on connections beside SeaORM's pool (api/src/reads): inline on a
+//! SQLite file, on a small pool of their own on PostgreSQL. They must read exactly what SeaORM
+//! reads, see every committed write, and never write.
+
+use std::sync::Arc;
+
+use api::domain::generate::{GenerateOptions, generate};
+use api::graphql::loaders::{
+    Db, MechanismDepth, claim_by_slug, load_evidence_trees, load_mechanism_trees,
+    load_studies_cited_by_claims,
+};
+use api::reads::Reads;
+use api::reads::postgres::PgReads;
+use api::reads::sqlite::SqliteReads;
+use entity::claim;
+use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder, Value};
+use tests::{SEED_SLUG, TestApp};
+
+/// The seed claim and 20 generated ones, and the reads beside the app's pool.
+async fn app_and_reads() -> (TestApp, Arc<Reads>) {
+    let app = TestApp::seeded().await;
+    generate(&app.db, &GenerateOptions::new(20, 7))
+        .await
+        .expect("generating");
+    let reads = Reads::for_database(&app.db).expect("reads on a SQLite file and on PostgreSQL");
+    (app, Arc::new(reads))
+}
+
+#[tokio::test]
+async fn reads_beside_the_pool_decode_what_seaorm_decodes() {
+    let (app, reads) = app_and_reads().await;
+    let beside = Db::new(app.db.clone(), Some(reads));
+    let seaorm = Db::new(app.db.clone(), None);
+    let claims: Vec<claim::Model> = claim::Entity::find()
+        .order_by_asc(claim::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("claims");
+    assert_eq!(claims.len(), 21);
+    let ids: Vec<i32> = claims.iter().map(|c| c.id).collect();
+    // One claim, and all of them at once (the list page's statements).
+    for keys in [&ids[..1], &ids[..]] {
+        for depth in [
+            MechanismDepth::Mechanisms,
+            MechanismDepth::Steps,
+            MechanismDepth::Citations,
+            MechanismDepth::Studies,
+        ] {
+            let a = load_mechanism_trees(&beside, keys, depth).await.expect("beside");
+            let b = load_mechanism_trees(&seaorm, keys, depth).await.expect("SeaORM");
+            assert!(!a.mechanisms.is_empty());
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{depth:?}");
+        }
+        for (with_study, with_doi) in [(false, false), (true, false), (true, true)] {
+            let a = load_evidence_trees(&beside, keys, with_study, with_doi)
+                .await
+                .expect("beside");
+            let b = load_evidence_trees(&seaorm, keys, with_study, with_doi)
+                .await
+                .expect("SeaORM");
+            assert!(!a.is_empty());
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        let a = load_studies_cited_by_claims(&beside, keys).await.expect("beside");
+        let b = load_studies_cited_by_claims(&seaorm, keys).await.expect("SeaORM");
+        assert!(!a.is_empty());
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+    // Every claim's own row, the seed claim's effect direction and times included.
+    for claim in &claims {
+        let found = claim_by_slug(&beside, &claim.slug).await.expect("beside");
+        assert_eq!(found.as_ref(), Some(claim));
+    }
+    assert_eq!(
+        claim_by_slug(&beside, "no-such-claim").await.expect("beside"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn reads_beside_the_pool_see_each_committed_write_and_refuse_to_write() {
+    let (app, reads) = app_and_reads().await;
+    let beside = Db::new(app.db.clone(), Some(reads));
+    let before = claim_by_slug(&beside, SEED_SLUG)
+        .await
+        .expect("read")
+        .expect("the seed claim");
+    // A write through SeaORM after the connections were opened and their statements prepared.
+    claim::ActiveModel {
+        id: ActiveValue::Unchanged(before.id),
+        outcome: ActiveValue::Set("muscle cross-sectional area".to_owned()),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .expect("updating");
+    let after = claim_by_slug(&beside, SEED_SLUG)
+        .await
+        .expect("read")
+        .expect("the seed claim");
+    assert_eq!(after.outcome, "muscle cross-sectional area");
+
+    // The connections refuse writes, and bind ids and texts only.
+    let (refused, bound) = if TestApp::is_postgres() {
+        let reads = PgReads::for_database(&app.db);
+        (
+            reads.query("DELETE FROM evidence".into(), vec![]).await.map(drop),
+            reads
+                .query("SELECT $1".into(), vec![Value::Double(Some(1.5))])
+                .await
+                .map(drop),
+        )
+    } else {
+        let reads = SqliteReads::for_database(&app.db).expect("a SQLite file");
+        (
+            reads.query("DELETE FROM evidence", &[], |_| Ok(())),
+            reads.query("SELECT ?", &[Value::Double(Some(1.5))], |_| Ok(())),
+        )
+    };
+    let message = refused.expect_err("a write on a read connection").to_string();
+    assert!(
+        message.contains("readonly") || message.contains("read-only"),
+        "{message}"
+    );
+    assert!(bound.is_err(), "only ids and texts are bound");
+    let evidence = entity::evidence::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("evidence");
+    assert!(!evidence.is_empty(), "nothing was deleted");
+}
+
+#[tokio::test]
+async fn an_in_memory_database_reads_through_seaorm() {
+    let db = api::db::connect("sqlite::memory:", None)
+        .await
+        .expect("in memory");
+    assert!(Reads::for_database(&db).is_none());
+}
