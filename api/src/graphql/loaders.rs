@@ -404,8 +404,8 @@ impl Cursor<'_> {
 /// By position, not by name: a name costs a `format!` of prefix and column and a hash look-up, per
 /// column and row, which was a tenth of the server's work on a page. Debug builds (every test)
 /// also decode each SeaORM row by name and check that both agree, so a field order that no longer
-/// matches the entity's columns fails the suite; `inline_sqlite_reads_decode_what_seaorm_decodes`
-/// checks the inline SQLite reads against SeaORM's.
+/// matches the entity's columns fails the suite; `reads_beside_the_pool_decode_what_seaorm_decodes`
+/// checks the reads beside the pool (`crate::reads`) against SeaORM's.
 trait ReadAt: FromQueryResult + PartialEq + std::fmt::Debug {
     fn read_at(row: &mut Cursor<'_>) -> Result<Self, DbErr>;
 }

@@ -20,7 +20,7 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, Statement, Value};
 
 use self::postgres::PgReads;
 use self::sqlite::SqliteReads;
@@ -101,9 +101,6 @@ impl Reads {
         }
     }
 }
-
-/// Rows from PostgreSQL, as SeaORM's.
-pub type Rows = Vec<QueryResult>;
 
 /// The error of a failed read, in SeaORM's type so that callers handle one.
 pub(crate) fn read_error(what: impl std::fmt::Display) -> DbErr {

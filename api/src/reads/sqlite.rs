@@ -11,7 +11,7 @@
 //! The connections refuse writes (`query_only`). The file is in WAL mode (see [`crate::db`]), so
 //! they see each committed write and never wait for the writer.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -49,15 +49,11 @@ impl SqliteReads {
         let options = db.get_sqlite_connection_pool().connect_options();
         let path = options.get_filename();
         // An in-memory database's "file name" names no file.
-        path.is_file().then(|| SqliteReads::at(path))
-    }
-
-    /// Reads on the SQLite file at `path`; connections are opened when first needed.
-    pub fn at(path: &Path) -> SqliteReads {
-        SqliteReads {
+        // Connections are opened when first needed.
+        path.is_file().then(|| SqliteReads {
             path: path.to_owned(),
             idle: Mutex::default(),
-        }
+        })
     }
 
     /// Runs `sql` with `params` and hands each row to `each`, in order.
@@ -131,5 +127,5 @@ fn bind(statement: &mut rusqlite::CachedStatement<'_>, index: usize, value: &Val
 
 /// SQLite's errors in SeaORM's type, so the callers' error handling stays one.
 pub(crate) fn sqlite_error(error: rusqlite::Error) -> DbErr {
-    DbErr::Custom(format!("SQLite: {error}"))
+    super::read_error(format!("SQLite: {error}"))
 }
