@@ -21,3 +21,4 @@ mod schema;
 mod seeding;
 mod statements;
 mod trusted_documents;
+mod validation_reuse;

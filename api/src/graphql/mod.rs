@@ -22,7 +22,7 @@ pub mod rate_limit;
 mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::error::{ApiError, ApiResult};
@@ -64,19 +64,39 @@ pub fn build_schema() -> ClaimgraphSchema {
 /// Builds the schema. Request-scoped data (the loader) is added per request, never here: a loader in
 /// the schema's data would batch and cache across users.
 pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
-    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+    let builder = Schema::build(Query, Mutation, EmptySubscription)
         // First, so it wraps the limits: only a document within them is charged its cost.
         .extension(rate_limit::ChargeRateLimit)
-        .extension(limits::QueryLimits(std::sync::Arc::new(options.limits)))
+        .extension(limits::QueryLimits(std::sync::Arc::new(options.limits.clone())))
         // Directives repeated on one field; the document-wide count is in `limits`.
         .limit_directives(10);
+    with_switches(builder, &options).finish()
+}
+
+/// Builds the schema that runs requests already validated: the same types and switches as
+/// [`build_schema_with`], without the validation rules (`ValidationMode::Fast` keeps only the walk
+/// that prices the query) and without extensions, so that each field resolves directly rather than
+/// through the extension chain. Only the handler uses it, for a request that
+/// [`document_cache::DocumentCache::prepare`] found validated and that it has charged itself.
+pub fn build_prevalidated_schema(options: &SchemaOptions) -> ClaimgraphSchema {
+    let builder = Schema::build(Query, Mutation, EmptySubscription)
+        .validation_mode(async_graphql::ValidationMode::Fast)
+        .limit_directives(10);
+    with_switches(builder, options).finish()
+}
+
+/// Applies the switches both schemas share.
+fn with_switches(
+    mut builder: SchemaBuilder<Query, Mutation, EmptySubscription>,
+    options: &SchemaOptions,
+) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     if !options.introspection {
         builder = builder.disable_introspection();
     }
     if !options.suggestions {
         builder = builder.disable_suggestions();
     }
-    builder.finish()
+    builder
 }
 
 /// A fresh per-request loader over `db`, whose claim-page statements run on `reads` when given.

@@ -1,6 +1,7 @@
 //! The rate limit inside GraphQL: the extension that charges a request its cost as soon as
-//! validation has priced it, before any resolver runs, and the `RateLimit` object the `rateLimit`
-//! field returns. The budgets themselves live in [`crate::rate_limit`]; the HTTP handler chooses
+//! validation has priced it, before any resolver runs (and records the price, so that a repeated
+//! request need not be validated again, see [`super::document_cache`]), and the `RateLimit` object
+//! the `rateLimit` field returns. The budgets themselves live in [`crate::rate_limit`]; the HTTP handler chooses
 //! whose budget a request spends and puts its [`RateCharge`] in the request's data.
 
 use std::sync::Arc;
@@ -9,13 +10,15 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{ServerError, SimpleObject, ValidationResult};
 use chrono::{DateTime, Utc};
 
+use super::document_cache::ValidationRecord;
 use crate::error::ErrorCode;
 use crate::rate_limit::{RateCharge, Settlement, cost_of_complexity};
 
-/// Charges each request the cost of its document once validation has computed its complexity.
+/// Charges each request the cost of its document once validation has computed its complexity, and
+/// records that complexity in the request's [`ValidationRecord`] when it has one.
 ///
 /// Registered before [`super::limits::QueryLimits`], so it wraps it: a document refused by the
-/// limits is never charged its full cost here (the handler charges it the minimum).
+/// limits is never charged its full cost here (the handler charges it the minimum), nor recorded.
 pub struct ChargeRateLimit;
 
 impl ExtensionFactory for ChargeRateLimit {
@@ -32,6 +35,9 @@ impl Extension for ChargeRateLimit {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
+        if let Some(record) = ctx.data_opt::<Arc<ValidationRecord>>() {
+            record.passed(result.complexity);
+        }
         // No charge in the data: rate limits are off, or the schema runs outside the handler.
         let Some(charge) = ctx.data_opt::<Arc<RateCharge>>() else {
             return Ok(result);

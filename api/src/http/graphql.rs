@@ -35,9 +35,9 @@ use super::documents::DocumentHash;
 use super::metrics::Outcome;
 use crate::domain::accounts;
 use crate::error::ErrorCode;
-use crate::graphql::document_cache::Preparation;
+use crate::graphql::document_cache::{Preparation, ValidationRecord, missing_variable};
 use crate::graphql::{Caller, request_loader};
-use crate::rate_limit::{RateCharge, RateKey, RateSnapshot};
+use crate::rate_limit::{RateCharge, RateKey, RateSnapshot, cost_of_complexity};
 
 /// The client's TCP address, when the server runs with `ConnectInfo` (the binary does; requests
 /// sent to the router in-process have none).
@@ -235,6 +235,16 @@ impl RateMeter {
         self.0.clone()
     }
 
+    /// The refusal of a request priced over its client's budget.
+    fn over_budget(&self) -> Option<Refusal> {
+        let settlement = self.0.as_ref()?.settlement()?;
+        let left = settlement.over_budget?;
+        Some(Refusal::RateLimited {
+            snapshot: settlement.snapshot,
+            priced: Some((settlement.cost, left)),
+        })
+    }
+
     /// Charges the minimum when nothing charged the request (it was refused before its cost was
     /// known), and says in the headers where its client stands.
     fn settle(self, mut response: Response) -> Response {
@@ -284,6 +294,11 @@ async fn run(
             operation_type(&mut request)
     {
         return refuse_counted(state, Refusal::NotAQuery(operation), media);
+    }
+    if preparation.is_parsed()
+        && let Some((name, ty)) = missing_variable(&mut request)
+    {
+        return refuse_counted(state, Refusal::MissingVariable(name, ty), media);
     }
     // Only a document that parses is kept: the cache holds candidates for execution, not junk.
     if let Some(hash) = register
@@ -377,8 +392,27 @@ async fn execute(
     if let Some(charge) = meter.charge() {
         request = request.data(charge);
     }
+    let record = preparation
+        .keeps_validation()
+        .then(|| Arc::new(ValidationRecord::default()));
+    if let Some(record) = &record {
+        request = request.data(record.clone());
+    }
+    let schema = match preparation {
+        Preparation::Validated { complexity } => {
+            // Priced before: charged here as validation would have charged it, and refused alike.
+            if let Some(charge) = &meter.0 {
+                charge.charge_document(cost_of_complexity(complexity));
+            }
+            if let Some(refusal) = meter.over_budget() {
+                return refuse_counted(state, refusal, media);
+            }
+            &state.prevalidated
+        }
+        _ => &state.schema,
+    };
     let timeout = state.options.request_timeout;
-    let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute(request)).await else {
+    let Ok(mut response) = tokio::time::timeout(timeout, schema.execute(request)).await else {
         // Dropping the execution cancels it; PostgreSQL's statement timeout bounds the database side.
         tracing::warn!(timeout_ms = timeout.as_millis() as u64, "request timed out");
         state.metrics.record(
@@ -400,19 +434,21 @@ async fn execute(
         );
     };
     // Priced over the client's budget during validation: nothing ran.
-    if let Some(settlement) = meter.0.as_ref().and_then(|charge| charge.settlement())
-        && let Some(left) = settlement.over_budget
-    {
-        let refusal = Refusal::RateLimited {
-            snapshot: settlement.snapshot,
-            priced: Some((settlement.cost, left)),
-        };
+    if let Some(refusal) = meter.over_budget() {
         return refuse_counted(state, refusal, media);
     }
-    if let Preparation::Parsed(Some(fresh)) = preparation
-        && !is_request_error(&response)
-    {
-        state.documents.keep(fresh);
+    let passed = record.and_then(|record| record.complexity());
+    match preparation {
+        Preparation::Parsed {
+            fresh: Some(fresh),
+            key,
+        } if !is_request_error(&response) => state.documents.keep(fresh, key.zip(passed)),
+        Preparation::Reused { key: Some(key) } => {
+            if let Some(complexity) = passed {
+                state.documents.keep_validation(key, complexity);
+            }
+        }
+        _ => {}
     }
     for error in &mut response.errors {
         classify(error);
@@ -684,6 +720,9 @@ enum Refusal {
     InvalidParameter(&'static str),
     /// A GET whose operation is not a query.
     NotAQuery(OperationType),
+    /// A variable the operation requires (its name with `$`, and its type) that the request does
+    /// not send.
+    MissingVariable(String, String),
     /// A malformed `Authorization` header, or an unknown or revoked token.
     Unauthenticated(&'static str),
     /// The token could not be checked: the database failed (the cause is logged).
@@ -727,7 +766,8 @@ impl Refusal {
             // the error code from.
             Refusal::PersistedQueryNotFound
             | Refusal::PersistedQueriesOff
-            | Refusal::UnknownTrustedDocument(_) => match media {
+            | Refusal::UnknownTrustedDocument(_)
+            | Refusal::MissingVariable(..) => match media {
                 MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
                 MediaType::Json => StatusCode::OK,
             },
@@ -758,6 +798,7 @@ impl Refusal {
             Refusal::PersistedQueriesOff => ErrorCode::PersistedQueryNotSupported.as_str(),
             Refusal::TrustedDocumentRequired => ErrorCode::TrustedDocumentRequired.as_str(),
             Refusal::Unauthenticated(_) => ErrorCode::Unauthenticated.as_str(),
+            Refusal::MissingVariable(..) => ErrorCode::GraphqlValidationFailed.as_str(),
             Refusal::AuthenticationUnavailable => ErrorCode::InternalServerError.as_str(),
             Refusal::UnreadableBody
             | Refusal::EmptyBody
@@ -808,6 +849,9 @@ impl Refusal {
             Refusal::InvalidParameter(message) => (*message).to_owned(),
             Refusal::NotAQuery(operation) => {
                 format!("Only queries may be sent by GET: send this {operation} by POST.")
+            }
+            Refusal::MissingVariable(name, ty) => {
+                format!("Variable \"{name}\" of required type \"{ty}\" was not provided.")
             }
             Refusal::Unauthenticated(message) => (*message).to_owned(),
             Refusal::AuthenticationUnavailable => crate::error::INTERNAL_MESSAGE.to_owned(),

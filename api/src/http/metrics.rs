@@ -100,8 +100,9 @@ impl Metrics {
         latency.sum += seconds;
     }
 
-    /// The text exposition, with the pool's gauges read now.
-    fn render(&self, db: &DatabaseConnection) -> String {
+    /// The text exposition, with the pool's gauges read now and the count of requests that ran on
+    /// a validation found before.
+    fn render(&self, db: &DatabaseConnection, validations_reused: u64) -> String {
         let mut out = String::new();
         if let Ok(counters) = self.counters.lock() {
             out.push_str(
@@ -147,6 +148,14 @@ impl Metrics {
                 latency.count
             );
         }
+        out.push_str(
+            "# HELP claimgraph_graphql_validations_reused_total GraphQL requests that ran on the validation of an earlier request of the same document.\n",
+        );
+        out.push_str("# TYPE claimgraph_graphql_validations_reused_total counter\n");
+        let _ = writeln!(
+            out,
+            "claimgraph_graphql_validations_reused_total {validations_reused}"
+        );
         let (size, idle) = pool_use(db);
         out.push_str("# HELP claimgraph_db_pool_connections Open database connections in the pool.\n");
         out.push_str("# TYPE claimgraph_db_pool_connections gauge\n");
@@ -190,7 +199,9 @@ fn sanitise(operation: Option<&str>) -> String {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(&state.db),
+        state
+            .metrics
+            .render(&state.db, state.documents.validations_reused()),
     )
         .into_response()
 }

@@ -21,7 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::document_cache::DocumentCache;
-use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_schema_with};
+use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_prevalidated_schema, build_schema_with};
 use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::reads::{Reads, StatementObserver};
 use documents::{PersistedQueries, PersistedQueryLimits, TrustedDocuments};
@@ -33,6 +33,9 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Clone)]
 pub struct AppState {
     pub schema: ClaimgraphSchema,
+    /// The same schema for requests whose validation is known (see
+    /// [`crate::graphql::build_prevalidated_schema`]).
+    pub prevalidated: ClaimgraphSchema,
     pub db: DatabaseConnection,
     pub options: HttpOptions,
     /// Counters behind `/metrics`.
@@ -96,6 +99,7 @@ impl AppState {
     pub fn configured(db: DatabaseConnection, schema: SchemaOptions, options: HttpOptions) -> Self {
         AppState {
             documents: Arc::new(DocumentCache::new(schema.limits.max_query_bytes)),
+            prevalidated: build_prevalidated_schema(&schema),
             schema: build_schema_with(schema),
             reads: Reads::for_database(&db).map(Arc::new),
             db,
