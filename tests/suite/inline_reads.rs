@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use api::domain::generate::{GenerateOptions, generate};
 use api::graphql::loaders::{
-    Db, MechanismDepth, claim_by_slug, load_evidence_trees, load_mechanism_trees,
+    ClaimKeys, Db, MechanismDepth, claim_by_slug, load_evidence_trees, load_mechanism_trees,
     load_studies_cited_by_claims,
 };
 use api::reads::Reads;
@@ -38,8 +38,13 @@ async fn reads_beside_the_pool_decode_what_seaorm_decodes() {
         .expect("claims");
     assert_eq!(claims.len(), 21);
     let ids: Vec<i32> = claims.iter().map(|c| c.id).collect();
-    // One claim, and all of them at once (the list page's statements).
-    for keys in [&ids[..1], &ids[..]] {
+    // One claim, all of them at once (the list page's statements), and one claim by its slug (the
+    // claim page's statements).
+    for keys in [
+        ClaimKeys::Ids(&ids[..1]),
+        ClaimKeys::Ids(&ids[..]),
+        ClaimKeys::Slug(&claims[0].slug),
+    ] {
         for depth in [
             MechanismDepth::Mechanisms,
             MechanismDepth::Steps,
@@ -66,6 +71,47 @@ async fn reads_beside_the_pool_decode_what_seaorm_decodes() {
         assert!(!a.is_empty());
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
+    // By slug, a claim's statements read what they read by its id.
+    let (by_id, by_slug) = (ClaimKeys::Ids(&ids[..1]), ClaimKeys::Slug(&claims[0].slug));
+    let depth = MechanismDepth::Studies;
+    assert_eq!(
+        format!(
+            "{:?}",
+            load_mechanism_trees(&beside, by_id, depth).await.expect("by id")
+        ),
+        format!(
+            "{:?}",
+            load_mechanism_trees(&beside, by_slug, depth)
+                .await
+                .expect("by slug")
+        )
+    );
+    assert_eq!(
+        format!(
+            "{:?}",
+            load_evidence_trees(&beside, by_id, true, true)
+                .await
+                .expect("by id")
+        ),
+        format!(
+            "{:?}",
+            load_evidence_trees(&beside, by_slug, true, true)
+                .await
+                .expect("by slug")
+        )
+    );
+    assert_eq!(
+        format!(
+            "{:?}",
+            load_studies_cited_by_claims(&beside, by_id).await.expect("by id")
+        ),
+        format!(
+            "{:?}",
+            load_studies_cited_by_claims(&beside, by_slug)
+                .await
+                .expect("by slug")
+        )
+    );
     // Every claim's own row, the seed claim's effect direction and times included.
     for claim in &claims {
         let found = claim_by_slug(&beside, &claim.slug).await.expect("beside");

@@ -114,3 +114,42 @@ async fn every_part_of_a_claim_page_reads_the_same_through_the_prefetcher_as_wit
         }
     }
 }
+
+#[tokio::test]
+async fn a_claim_with_nothing_under_it_reads_as_empty_through_the_prefetcher_and_the_loaders() {
+    let app = TestApp::seeded().await;
+    let moderator = app.token("morgan", entity::values::Role::Moderator).await;
+    let created = app
+        .data_as(
+            &moderator,
+            r#"mutation($input: ClaimCreateInput!) {
+                claimCreate(input: $input) { claim { id } userErrors { field code message } } }"#,
+            json!({ "input": {
+                "slug": "an-empty-claim", "statement": "Nothing is known yet.", "population": "p",
+                "intervention": "i", "comparator": "c", "outcome": "o", "synthesis": "s"
+            }}),
+        )
+        .await;
+    let id = created["claimCreate"]["claim"]["id"].clone();
+    assert!(id.is_string(), "{created:#}");
+    let selection = "mechanisms { id steps { id citations { value study { title } } } } \
+        synthesis { studyCount studies { title } } evidenceCounts { total } \
+        evidence { totalCount edges { node { stance study { title doi { value } } } } } \
+        evidenceNeeds { rank metBy { title } }";
+    let prefetched = app
+        .data(
+            &format!("{{ claim(slug: \"an-empty-claim\") {{ {selection} }} }}"),
+            json!({}),
+        )
+        .await;
+    let loaded = app
+        .data(
+            &format!("query($id: ID!) {{ node(id: $id) {{ ... on Claim {{ {selection} }} }} }}"),
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(prefetched["claim"], loaded["node"]);
+    assert_eq!(prefetched["claim"]["mechanisms"], json!([]));
+    assert_eq!(prefetched["claim"]["evidence"]["totalCount"], 0);
+    assert_eq!(prefetched["claim"]["synthesis"]["studyCount"], 0);
+}

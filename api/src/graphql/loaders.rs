@@ -500,10 +500,60 @@ fn decode_joined<M: ReadAt>(row: Row<'_>, at: usize, prefix: &str) -> Result<Opt
 /// fixes its SQL text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Shape {
-    Mechanisms(MechanismDepth),
-    Evidence { with_study: bool, with_doi: bool },
-    StudiesCited,
+    Mechanisms(MechanismDepth, Keyed),
+    Evidence {
+        with_study: bool,
+        with_doi: bool,
+        keyed: Keyed,
+    },
+    StudiesCited(Keyed),
     ClaimBySlug,
+}
+
+/// How a joined statement names its claims: see [`ClaimKeys`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Keyed {
+    Ids,
+    Slug,
+}
+
+/// The claims a joined statement reads: by id, or the one claim with a slug, so that the statement
+/// can run at the same time as the claim's own (see `prefetch::claim_by_slug_with_page`).
+#[derive(Clone, Copy, Debug)]
+pub enum ClaimKeys<'a> {
+    Ids(&'a [i32]),
+    Slug(&'a str),
+}
+
+impl ClaimKeys<'_> {
+    fn keyed(self) -> Keyed {
+        match self {
+            ClaimKeys::Ids(_) => Keyed::Ids,
+            ClaimKeys::Slug(_) => Keyed::Slug,
+        }
+    }
+
+    /// The statement's values.
+    fn values(self) -> Vec<Value> {
+        match self {
+            ClaimKeys::Ids(claims) => claims.iter().map(|&id| Value::from(id)).collect(),
+            ClaimKeys::Slug(slug) => vec![Value::from(slug)],
+        }
+    }
+
+    /// The condition on a claim id column: in the ids, or the id of the claim with the slug.
+    fn condition(self, column: impl ColumnTrait) -> sea_orm::sea_query::SimpleExpr {
+        match self {
+            ClaimKeys::Ids(claims) => column.is_in(claims.iter().copied()),
+            ClaimKeys::Slug(slug) => column.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(claim::Column::Id)
+                    .from(claim::Entity)
+                    .and_where(claim::Column::Slug.eq(slug))
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 /// The SQL text of each joined statement, built once per backend, shape and number of claims:
@@ -563,11 +613,6 @@ async fn query_rows<E: EntityTrait>(
     rows.iter().try_for_each(|row| each(Row::SeaOrm(row)))
 }
 
-/// The claims' ids as statement values.
-fn ids(claims: &[i32]) -> Vec<Value> {
-    claims.iter().map(|&id| Value::from(id)).collect()
-}
-
 /// The claim with this slug, if any: the first statement of a claim page.
 pub async fn claim_by_slug(db: &Db, slug: &str) -> Result<Option<claim::Model>, DbErr> {
     let mut found = None;
@@ -616,7 +661,7 @@ pub struct MechanismTrees {
 /// its DOI: each is decoded once, at its first row.
 pub async fn load_mechanism_trees(
     db: &Db,
-    claims: &[i32],
+    claims: ClaimKeys<'_>,
     depth: MechanismDepth,
 ) -> Result<MechanismTrees, DbErr> {
     use MechanismDepth::{Citations, Steps, Studies};
@@ -642,7 +687,7 @@ pub async fn load_mechanism_trees(
                 .join(JoinType::LeftJoin, doi::Relation::Study.def());
         }
         select = select
-            .filter(mechanism::Column::ClaimId.is_in(claims.iter().copied()))
+            .filter(claims.condition(mechanism::Column::ClaimId))
             .order_by_asc(mechanism::Column::ClaimId)
             .order_by_asc(mechanism::Column::Rank);
         if depth >= Steps {
@@ -653,7 +698,8 @@ pub async fn load_mechanism_trees(
         }
         select
     };
-    query_rows(db, Shape::Mechanisms(depth), ids(claims), build, |row| {
+    let shape = Shape::Mechanisms(depth, claims.keyed());
+    query_rows(db, shape, claims.values(), build, |row| {
         // Page order: a mechanism's rows are consecutive, and so are a step's.
         let mechanism_id: i32 = row.get(0)?;
         if trees
@@ -711,12 +757,16 @@ pub struct EvidenceTreeRow {
 /// studies' DOIs (`with_doi`), as one statement.
 pub async fn load_evidence_trees(
     db: &Db,
-    claims: &[i32],
+    claims: ClaimKeys<'_>,
     with_study: bool,
     with_doi: bool,
 ) -> Result<Vec<EvidenceTreeRow>, DbErr> {
     let with_doi = with_study && with_doi;
-    let shape = Shape::Evidence { with_study, with_doi };
+    let shape = Shape::Evidence {
+        with_study,
+        with_doi,
+        keyed: claims.keyed(),
+    };
     let study_at = width::<evidence::Entity>();
     let doi_at = study_at + width::<study::Entity>();
     let build = || {
@@ -730,12 +780,12 @@ pub async fn load_evidence_trees(
                 .join(JoinType::LeftJoin, study::Relation::Doi.def());
         }
         select
-            .filter(evidence::Column::ClaimId.is_in(claims.iter().copied()))
+            .filter(claims.condition(evidence::Column::ClaimId))
             .order_by_asc(evidence::Column::ClaimId)
             .order_by_asc(evidence::Column::Id)
     };
     let mut rows = Vec::new();
-    query_rows(db, shape, ids(claims), build, |row| {
+    query_rows(db, shape, claims.values(), build, |row| {
         rows.push(EvidenceTreeRow {
             evidence: decode(row, 0, EVIDENCE)?,
             study: if with_study {
@@ -760,7 +810,7 @@ pub async fn load_evidence_trees(
 /// [`StudyById`] would load in two.
 pub async fn load_studies_cited_by_claims(
     db: &Db,
-    claims: &[i32],
+    claims: ClaimKeys<'_>,
 ) -> Result<Vec<(i32, study::Model)>, DbErr> {
     let build = || {
         columns_of::<study::Entity, _>(
@@ -774,15 +824,21 @@ pub async fn load_studies_cited_by_claims(
         .join(JoinType::InnerJoin, doi::Relation::Citation.def())
         .join(JoinType::InnerJoin, citation::Relation::MechanismStep.def())
         .join(JoinType::InnerJoin, mechanism_step::Relation::Mechanism.def())
-        .filter(mechanism::Column::ClaimId.is_in(claims.iter().copied()))
+        .filter(claims.condition(mechanism::Column::ClaimId))
         .order_by_asc(mechanism::Column::ClaimId)
         .order_by_asc(study::Column::Id)
     };
     let mut rows = Vec::new();
-    query_rows(db, Shape::StudiesCited, ids(claims), build, |row| {
-        rows.push((row.get::<i32>(0)?, decode(row, 1, STUDY)?));
-        Ok(())
-    })
+    query_rows(
+        db,
+        Shape::StudiesCited(claims.keyed()),
+        claims.values(),
+        build,
+        |row| {
+            rows.push((row.get::<i32>(0)?, decode(row, 1, STUDY)?));
+            Ok(())
+        },
+    )
     .await?;
     Ok(rows)
 }

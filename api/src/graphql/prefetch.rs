@@ -8,21 +8,22 @@
 //!
 //! Each branch of a claim is one joined statement keyed by the claims themselves (see
 //! `loaders::load_mechanism_trees` and its neighbours), not one statement per level: a whole claim
-//! page is the claim's own row plus two statements, sent at the same time. Fewer statements is most
-//! of what a page costs on both databases: each one is a round trip to PostgreSQL, and on SQLite a
-//! hand-off to the connection's worker thread and back.
+//! page is the claim's own row plus two statements. Fewer statements is most of what a page costs
+//! on both databases: each one is a round trip to PostgreSQL. A claim asked for by slug
+//! ([`claim_by_slug_with_page`]) has its branches read by that slug, at the same time as its own
+//! row: one round trip for the whole page rather than two in a row.
 
 use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::Lookahead;
-use entity::mechanism;
+use entity::{claim, mechanism, study};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::graphql::RequestLoader;
 use crate::graphql::loaders::{
-    DoiById, DoisCitedByStep, EvidenceByClaim, MechanismDepth, MechanismStepsByMechanism, MechanismsByClaim,
-    StudiesCitedByClaim, StudyByDoi, StudyById, load_evidence_trees, load_mechanism_trees,
-    load_studies_cited_by_claims,
+    ClaimKeys, DoiById, DoisCitedByStep, EvidenceByClaim, EvidenceTreeRow, MechanismDepth,
+    MechanismStepsByMechanism, MechanismTrees, MechanismsByClaim, StudiesCitedByClaim, StudyByDoi, StudyById,
+    claim_by_slug, load_evidence_trees, load_mechanism_trees, load_studies_cited_by_claims,
 };
 
 /// Whether any of the given selections exists.
@@ -32,52 +33,140 @@ fn any(selections: &[Lookahead<'_>]) -> bool {
 
 /// Prefetches what `claim` (the selection on each claim of a list) asks for, for all `claims`.
 pub async fn prefetch_claims(loader: &RequestLoader, claim: &Lookahead<'_>, claims: &[i32]) -> ApiResult<()> {
-    if claims.is_empty() || !claim.exists() {
+    if claims.is_empty() {
         return Ok(());
     }
-    let synthesis = claim.field("synthesis");
-    let cited = Cited {
-        count: any(&[synthesis.field("studyCount"), synthesis.field("studies")]),
-        studies: synthesis.field("studies").exists(),
-    };
-    let mechanism = claim.field("mechanisms");
-    let step = mechanism.field("steps");
-    let citation = step.field("citations");
-    let depth = if citation.exists() {
-        // The synthesis's studies are the cited DOIs' studies: one statement answers both.
-        Some(if citation.field("study").exists() || cited.count {
-            MechanismDepth::Studies
-        } else {
-            MechanismDepth::Citations
-        })
-    } else if step.exists() {
-        Some(MechanismDepth::Steps)
-    } else if mechanism.exists() {
-        Some(MechanismDepth::Mechanisms)
-    } else {
-        None
-    };
-    let synthesis_alone = cited.count && depth != Some(MechanismDepth::Studies);
-    tokio::try_join!(
-        async {
-            match depth {
-                Some(depth) => mechanisms(loader, claims, depth, cited).await,
-                None => Ok(()),
-            }
-        },
-        evidence(loader, claim, claims),
-        async {
-            if synthesis_alone {
-                studies_cited(loader, claims, cited).await
-            } else {
-                Ok(())
-            }
-        }
-    )?;
+    let plan = Plan::of(claim);
+    let fetched = plan.fetch(loader, ClaimKeys::Ids(claims)).await?;
+    fetched.feed(loader, claims, &plan).await;
     Ok(())
 }
 
-/// What the synthesis asks of the studies the claim's steps cite.
+/// The claim with `slug`, with what `claim` (the selection on it) asks for read by the same slug at
+/// the same time, so a claim page waits for one round trip. What was read is kept for the
+/// resolvers only when it is the found claim's: a branch read for another claim (the slug moved
+/// between the two statements) or that found nothing (the claim has no mechanisms, say, which the
+/// rows cannot tell from a slug that was not yet the claim's) is left for the loaders to read.
+pub async fn claim_by_slug_with_page(
+    loader: &RequestLoader,
+    claim: &Lookahead<'_>,
+    slug: &str,
+) -> ApiResult<Option<claim::Model>> {
+    let plan = Plan::of(claim);
+    let (row, fetched) = tokio::try_join!(
+        async { claim_by_slug(loader.loader(), slug).await.map_err(ApiError::from) },
+        plan.fetch(loader, ClaimKeys::Slug(slug)),
+    )?;
+    if let Some(row) = &row {
+        fetched.only_of(row.id).feed(loader, &[row.id], &plan).await;
+    }
+    Ok(row)
+}
+
+/// What a selection on claims asks the joined statements for.
+struct Plan {
+    /// How deep the mechanisms statement reaches, when the selection reaches mechanisms.
+    depth: Option<MechanismDepth>,
+    /// What the synthesis asks of the cited studies.
+    cited: Cited,
+    /// Whether the studies cited need a statement of their own (the mechanisms one does not reach
+    /// them).
+    synthesis_alone: bool,
+    /// The evidence statement, when the selection reads evidence: (with studies, with their DOIs).
+    evidence: Option<(bool, bool)>,
+}
+
+impl Plan {
+    fn of(claim: &Lookahead<'_>) -> Plan {
+        if !claim.exists() {
+            return Plan {
+                depth: None,
+                cited: Cited {
+                    count: false,
+                    studies: false,
+                },
+                synthesis_alone: false,
+                evidence: None,
+            };
+        }
+        let synthesis = claim.field("synthesis");
+        let cited = Cited {
+            count: any(&[synthesis.field("studyCount"), synthesis.field("studies")]),
+            studies: synthesis.field("studies").exists(),
+        };
+        let mechanism = claim.field("mechanisms");
+        let step = mechanism.field("steps");
+        let citation = step.field("citations");
+        let depth = if citation.exists() {
+            // The synthesis's studies are the cited DOIs' studies: one statement answers both.
+            Some(if citation.field("study").exists() || cited.count {
+                MechanismDepth::Studies
+            } else {
+                MechanismDepth::Citations
+            })
+        } else if step.exists() {
+            Some(MechanismDepth::Steps)
+        } else if mechanism.exists() {
+            Some(MechanismDepth::Mechanisms)
+        } else {
+            None
+        };
+        let listed = claim.field("evidence");
+        let needs = claim.field("evidenceNeeds");
+        let evidence =
+            (listed.exists() || needs.exists() || claim.field("evidenceCounts").exists()).then(|| {
+                let study = [
+                    listed.field("edges").field("node").field("study"),
+                    listed.field("nodes").field("study"),
+                ];
+                let with_study = any(&study) || needs.exists();
+                let with_doi = any(&[study[0].field("doi"), study[1].field("doi")]);
+                (with_study, with_doi)
+            });
+        Plan {
+            depth,
+            cited,
+            synthesis_alone: cited.count && depth != Some(MechanismDepth::Studies),
+            evidence,
+        }
+    }
+
+    /// Runs the plan's statements, at the same time.
+    async fn fetch(&self, loader: &RequestLoader, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
+        let db = loader.loader();
+        let (mechanisms, evidence, cited) = tokio::try_join!(
+            async {
+                match self.depth {
+                    Some(depth) => load_mechanism_trees(db, claims, depth).await.map(Some),
+                    None => Ok(None),
+                }
+            },
+            async {
+                match self.evidence {
+                    Some((with_study, with_doi)) => load_evidence_trees(db, claims, with_study, with_doi)
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
+            },
+            async {
+                if self.synthesis_alone {
+                    load_studies_cited_by_claims(db, claims).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        )
+        .map_err(ApiError::from)?;
+        Ok(Fetched {
+            mechanisms,
+            evidence,
+            cited,
+        })
+    }
+}
+
+/// What a selection on claims asks of the studies their steps cite.
 #[derive(Clone, Copy)]
 struct Cited {
     /// Which they are (`studyCount` or `studies`).
@@ -86,16 +175,53 @@ struct Cited {
     studies: bool,
 }
 
-/// One statement for the claims' mechanisms down to `depth`, spread over the loaders it answers:
-/// mechanisms, steps, cited DOIs, the DOIs' studies, and at [`MechanismDepth::Studies`] the
-/// synthesis's cited studies.
-async fn mechanisms(
+/// What the plan's statements read, each `None` when it did not run.
+struct Fetched {
+    mechanisms: Option<MechanismTrees>,
+    evidence: Option<Vec<EvidenceTreeRow>>,
+    cited: Option<Vec<(i32, study::Model)>>,
+}
+
+impl Fetched {
+    /// Keeps only the branches read whole for the claim `id`: found rows, all of that claim.
+    fn only_of(self, id: i32) -> Fetched {
+        Fetched {
+            mechanisms: self.mechanisms.filter(|trees| {
+                !trees.mechanisms.is_empty() && trees.mechanisms.iter().all(|t| t.mechanism.claim_id == id)
+            }),
+            evidence: self
+                .evidence
+                .filter(|rows| !rows.is_empty() && rows.iter().all(|r| r.evidence.claim_id == id)),
+            cited: self
+                .cited
+                .filter(|rows| !rows.is_empty() && rows.iter().all(|(claim, _)| *claim == id)),
+        }
+    }
+
+    /// Puts what was read in the loader's cache, as the answers for `claims` (a claim with no rows
+    /// gets empty lists).
+    async fn feed(self, loader: &RequestLoader, claims: &[i32], plan: &Plan) {
+        if let (Some(trees), Some(depth)) = (self.mechanisms, plan.depth) {
+            feed_mechanisms(loader, claims, trees, depth, plan.cited).await;
+        }
+        if let Some(rows) = self.evidence {
+            feed_evidence(loader, claims, rows).await;
+        }
+        if let Some(rows) = self.cited {
+            feed_cited(loader, claims, rows, plan.cited).await;
+        }
+    }
+}
+
+/// Spreads one mechanisms statement over the loaders it answers: mechanisms, steps, cited DOIs, the
+/// DOIs' studies, and at [`MechanismDepth::Studies`] the synthesis's cited studies.
+async fn feed_mechanisms(
     loader: &RequestLoader,
     claims: &[i32],
+    trees: MechanismTrees,
     depth: MechanismDepth,
     cited: Cited,
-) -> ApiResult<()> {
-    let trees = load_mechanism_trees(loader.loader(), claims, depth).await?;
+) {
     let mut mechanisms: HashMap<i32, Vec<mechanism::Model>> =
         claims.iter().map(|&c| (c, Vec::new())).collect();
     let mut cited_by_claim: HashMap<i32, BTreeSet<i32>> =
@@ -156,24 +282,11 @@ async fn mechanisms(
                 .await;
         }
     }
-    Ok(())
 }
 
-/// One statement for the claims' evidence, with the studies and their DOIs when the query reaches
-/// them (the evidence list, its counts and the evidence ladder all read these rows).
-async fn evidence(loader: &RequestLoader, claim: &Lookahead<'_>, claims: &[i32]) -> ApiResult<()> {
-    let listed = claim.field("evidence");
-    let needs = claim.field("evidenceNeeds");
-    if !listed.exists() && !needs.exists() && !claim.field("evidenceCounts").exists() {
-        return Ok(());
-    }
-    let study = [
-        listed.field("edges").field("node").field("study"),
-        listed.field("nodes").field("study"),
-    ];
-    let with_study = any(&study) || needs.exists();
-    let with_doi = any(&[study[0].field("doi"), study[1].field("doi")]);
-    let rows = load_evidence_trees(loader.loader(), claims, with_study, with_doi).await?;
+/// Spreads one evidence statement over the evidence, study and DOI loaders (the evidence list, its
+/// counts and the evidence ladder all read these rows).
+async fn feed_evidence(loader: &RequestLoader, claims: &[i32], rows: Vec<EvidenceTreeRow>) {
     let mut evidence: HashMap<i32, Vec<entity::evidence::Model>> =
         claims.iter().map(|&c| (c, Vec::new())).collect();
     let mut studies = Vec::new();
@@ -195,13 +308,11 @@ async fn evidence(loader: &RequestLoader, claim: &Lookahead<'_>, claims: &[i32])
         .await;
     loader.feed_many(studies).await;
     loader.feed_many(dois).await;
-    Ok(())
 }
 
-/// One statement for the studies the claims' steps cite, when the synthesis asks for them and the
-/// mechanisms statement does not reach them.
-async fn studies_cited(loader: &RequestLoader, claims: &[i32], cited: Cited) -> ApiResult<()> {
-    let rows = load_studies_cited_by_claims(loader.loader(), claims).await?;
+/// Spreads one statement of the studies the claims' steps cite, read when the synthesis asks for
+/// them and the mechanisms statement does not reach them.
+async fn feed_cited(loader: &RequestLoader, claims: &[i32], rows: Vec<(i32, study::Model)>, cited: Cited) {
     let mut ids: HashMap<i32, Vec<i32>> = claims.iter().map(|&c| (c, Vec::new())).collect();
     let mut studies = Vec::new();
     for (claim_id, study) in rows {
@@ -214,5 +325,47 @@ async fn studies_cited(loader: &RequestLoader, claims: &[i32], cited: Cited) -> 
         .feed_many(ids.into_iter().map(|(c, list)| (StudiesCitedByClaim(c), list)))
         .await;
     loader.feed_many(studies).await;
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence_of(claim_id: i32) -> EvidenceTreeRow {
+        EvidenceTreeRow {
+            evidence: entity::evidence::Model {
+                id: claim_id * 10,
+                claim_id,
+                study_id: 1,
+                stance: entity::values::Stance::Supporting,
+                note: None,
+                created_at: chrono::DateTime::default(),
+                version: 1,
+            },
+            study: None,
+            doi: None,
+        }
+    }
+
+    fn evidence_read(rows: Vec<EvidenceTreeRow>) -> Fetched {
+        Fetched {
+            mechanisms: None,
+            evidence: Some(rows),
+            cited: None,
+        }
+    }
+
+    #[test]
+    fn only_rows_read_whole_for_the_found_claim_are_kept() {
+        let kept = evidence_read(vec![evidence_of(7), evidence_of(7)]).only_of(7);
+        assert_eq!(kept.evidence.map(|rows| rows.len()), Some(2));
+        // Rows of another claim, or none at all, say nothing sure about claim 7: the loaders read it.
+        assert!(
+            evidence_read(vec![evidence_of(7), evidence_of(8)])
+                .only_of(7)
+                .evidence
+                .is_none()
+        );
+        assert!(evidence_read(Vec::new()).only_of(7).evidence.is_none());
+    }
 }

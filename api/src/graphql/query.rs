@@ -21,7 +21,7 @@ use crate::graphql::enums::{OrderDirection, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::StudyById;
 use crate::graphql::node::Node;
-use crate::graphql::prefetch::prefetch_claims;
+use crate::graphql::prefetch::{claim_by_slug_with_page, prefetch_claims};
 use crate::graphql::rate_limit::RateLimit;
 use crate::graphql::types::{Claim, Doi, Study};
 use crate::graphql::{database, load_one, loader};
@@ -73,12 +73,7 @@ impl Query {
         ctx: &Context<'_>,
         #[graphql(desc = "The claim's slug, e.g. `rest-pause-training`.")] slug: String,
     ) -> async_graphql::Result<Option<Claim>> {
-        let row = crate::graphql::loaders::claim_by_slug(loader(ctx)?.loader(), slug.trim())
-            .await
-            .map_err(ApiError::from)?;
-        if let Some(row) = &row {
-            prefetch_claims(loader(ctx)?, &ctx.look_ahead(), &[row.id]).await?;
-        }
+        let row = claim_by_slug_with_page(loader(ctx)?, &ctx.look_ahead(), slug.trim()).await?;
         Ok(row.map(Claim))
     }
 

@@ -147,7 +147,7 @@ impl Claim {
             last,
             before,
         };
-        Ok(crate::graphql::curation::events_page(ctx, condition, args).await?)
+        Ok(Box::pin(crate::graphql::curation::events_page(ctx, condition, args)).await?)
     }
 
     /// The gold-standard evidence ladder: what ideal evidence for this claim would look like,
