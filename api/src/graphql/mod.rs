@@ -103,12 +103,13 @@ fn with_switches(
 pub fn request_loader(
     db: DatabaseConnection,
     reads: Option<std::sync::Arc<crate::reads::Reads>>,
-) -> DataLoader<loaders::Db, HashMapCache> {
-    DataLoader::with_cache(loaders::Db::new(db, reads), tokio::spawn, HashMapCache::default())
+) -> RequestLoader {
+    DataLoader::with_cache(loaders::Db::new(db, reads), tokio::spawn, HashMapCache::new())
 }
 
-/// The request's loader type.
-pub type RequestLoader = DataLoader<loaders::Db, HashMapCache>;
+/// The request's loader type. Its cache is keyed by row ids and lives for one request, so it hashes
+/// with foldhash rather than SipHash (a page looks up its loaders a few hundred times).
+pub type RequestLoader = DataLoader<loaders::Db, HashMapCache<foldhash::fast::RandomState>>;
 
 pub(crate) fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoader> {
     ctx.data::<RequestLoader>()
