@@ -43,6 +43,17 @@ query ClaimPage($slug: String!) {
   }
 }"#;
 
+/// What [`CLAIM_PAGE`] selects on its claim, to apply to other claims (every claim of a list, say).
+pub fn claim_page_selection() -> &'static str {
+    let (_, rest) = CLAIM_PAGE
+        .split_once("claim(slug: $slug) {")
+        .expect("the ClaimPage query");
+    rest.trim_end()
+        .strip_suffix('}')
+        .and_then(|r| r.trim_end().strip_suffix('}'))
+        .expect("closing braces")
+}
+
 /// The integrations' walk from a DOI back to claims, exactly as the API contract states it.
 pub const FROM_DOI: &str = r#"
 query FromDoi($doi: String!) {

@@ -2,7 +2,7 @@
 //! resolver runs, and the server goes on serving.
 
 use serde_json::{Value, json};
-use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, single_error};
+use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, claim_page_selection, single_error};
 
 /// The introspection query GraphiQL and code generators send (graphql-js `getIntrospectionQuery`
 /// with descriptions, directive repeatability and deprecation), which the limits must let through.
@@ -168,14 +168,7 @@ async fn a_long_query_string_is_refused() {
 async fn lists_are_priced_by_their_page_size() {
     let app = TestApp::seeded().await;
     // The ClaimPage selection, applied to every claim of a page of `first`.
-    let (_, rest) = CLAIM_PAGE
-        .split_once("claim(slug: $slug) {")
-        .expect("the ClaimPage query");
-    let selection = rest
-        .trim_end()
-        .strip_suffix('}')
-        .and_then(|r| r.trim_end().strip_suffix('}'))
-        .expect("closing braces");
+    let selection = claim_page_selection();
     let page = |first: usize| format!("{{ claims(first: {first}) {{ nodes {{ {selection} }} }} }}");
     // 50 whole claim pages fit; 100 do not.
     let ok = app.graphql(&page(50), json!({})).await;

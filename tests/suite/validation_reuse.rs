@@ -10,7 +10,7 @@ use api::http::HttpOptions;
 use api::rate_limit::RateLimits;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, assert_refusal, single_error};
+use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, assert_refusal, claim_page_selection, single_error};
 
 /// `claimgraph_graphql_validations_reused_total` from `/metrics`.
 async fn reused(app: &TestApp) -> u64 {
@@ -82,14 +82,7 @@ async fn variables_of_the_wrong_shape_are_refused_as_the_first_time() {
 
 /// The ClaimPage selection under every claim of a page of `$n`.
 fn pages_of_claims() -> String {
-    let (_, rest) = CLAIM_PAGE
-        .split_once("claim(slug: $slug) {")
-        .expect("the ClaimPage query");
-    let selection = rest
-        .trim_end()
-        .strip_suffix('}')
-        .and_then(|r| r.trim_end().strip_suffix('}'))
-        .expect("closing braces");
+    let selection = claim_page_selection();
     format!("query Pages($n: Int) {{ claims(first: $n) {{ nodes {{ {selection} }} }} rateLimit {{ cost }} }}")
 }
 

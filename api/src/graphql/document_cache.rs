@@ -116,6 +116,7 @@ impl ValidationRecord {
 pub struct FreshDocument {
     text: Arc<str>,
     document: ExecutableDocument,
+    pricing: Arc<[Name]>,
 }
 
 /// What [`DocumentCache::prepare`] did for a request.
@@ -220,14 +221,17 @@ impl DocumentCache {
             };
         };
         let document = document.clone();
-        let key = validation_of(&document, &pricing_variables(&document), request).map(|validation| {
-            ValidationKey {
-                text: text.clone(),
-                validation,
-            }
+        let pricing = pricing_variables(&document);
+        let key = validation_of(&document, &pricing, request).map(|validation| ValidationKey {
+            text: text.clone(),
+            validation,
         });
         Preparation::Parsed {
-            fresh: Some(FreshDocument { text, document }),
+            fresh: Some(FreshDocument {
+                text,
+                document,
+                pricing,
+            }),
             key,
         }
     }
@@ -236,11 +240,10 @@ impl DocumentCache {
     /// that may be kept, dropping the least recently used to stay within bounds.
     pub fn keep(&self, fresh: FreshDocument, validated: Option<(ValidationKey, usize)>) {
         let added = estimate(&fresh.text);
-        let pricing = pricing_variables(&fresh.document);
         let mut cache = self.lock();
         let kept = Kept {
             document: Arc::new(fresh.document),
-            pricing,
+            pricing: fresh.pricing,
             validated: Vec::new(),
         };
         if let Some(previous) = cache.documents.put(fresh.text.clone(), kept) {

@@ -44,9 +44,9 @@ pub async fn prefetch_claims(loader: &RequestLoader, claim: &Lookahead<'_>, clai
 
 /// The claim with `slug`, with what `claim` (the selection on it) asks for read by the same slug at
 /// the same time, so a claim page waits for one round trip. What was read is kept for the
-/// resolvers only when it is the found claim's: a branch read for another claim (the slug moved
-/// between the two statements) or that found nothing (the claim has no mechanisms, say, which the
-/// rows cannot tell from a slug that was not yet the claim's) is left for the loaders to read.
+/// resolvers only when it is the found claim's: a branch that read rows of another claim or found
+/// nothing (the claim has no mechanisms, say, which the rows cannot tell from a claim created
+/// between the statements) is left for the loaders to read.
 pub async fn claim_by_slug_with_page(
     loader: &RequestLoader,
     claim: &Lookahead<'_>,
@@ -63,7 +63,8 @@ pub async fn claim_by_slug_with_page(
     Ok(row)
 }
 
-/// What a selection on claims asks the joined statements for.
+/// What a selection on claims asks the joined statements for; by default, nothing.
+#[derive(Default)]
 struct Plan {
     /// How deep the mechanisms statement reaches, when the selection reaches mechanisms.
     depth: Option<MechanismDepth>,
@@ -79,15 +80,7 @@ struct Plan {
 impl Plan {
     fn of(claim: &Lookahead<'_>) -> Plan {
         if !claim.exists() {
-            return Plan {
-                depth: None,
-                cited: Cited {
-                    count: false,
-                    studies: false,
-                },
-                synthesis_alone: false,
-                evidence: None,
-            };
+            return Plan::default();
         }
         let synthesis = claim.field("synthesis");
         let cited = Cited {
@@ -167,7 +160,7 @@ impl Plan {
 }
 
 /// What a selection on claims asks of the studies their steps cite.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Cited {
     /// Which they are (`studyCount` or `studies`).
     count: bool,

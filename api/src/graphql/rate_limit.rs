@@ -1,8 +1,8 @@
 //! The rate limit inside GraphQL: the extension that charges a request its cost as soon as
 //! validation has priced it, before any resolver runs (and records the price, so that a repeated
 //! request need not be validated again, see [`super::document_cache`]), and the `RateLimit` object
-//! the `rateLimit` field returns. The budgets themselves live in [`crate::rate_limit`]; the HTTP handler chooses
-//! whose budget a request spends and puts its [`RateCharge`] in the request's data.
+//! the `rateLimit` field returns. The budgets themselves live in [`crate::rate_limit`]; the HTTP
+//! handler chooses whose budget a request spends and puts its [`RateCharge`] in the request's data.
 
 use std::sync::Arc;
 
