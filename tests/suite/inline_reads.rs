@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use api::domain::generate::{GenerateOptions, generate};
 use api::graphql::loaders::{
-    ClaimKeys, Db, MechanismDepth, claim_by_slug, load_evidence_trees, load_mechanism_trees,
-    load_studies_cited_by_claims,
+    ClaimKeys, Db, MechanismDepth, claim_by_slug, claim_with_evidence_by_slug, load_evidence_trees,
+    load_mechanism_trees, load_studies_cited_by_claims,
 };
 use api::reads::Reads;
 use api::reads::postgres::PgReads;
@@ -121,6 +121,31 @@ async fn reads_beside_the_pool_decode_what_seaorm_decodes() {
         claim_by_slug(&beside, "no-such-claim").await.expect("beside"),
         None
     );
+    // The claim page's first statement: each claim's own row with its evidence, as the two
+    // statements it replaces read them, beside the pool and through SeaORM alike.
+    for claim in &claims {
+        for (with_study, with_doi) in [(false, false), (true, false), (true, true)] {
+            let a = claim_with_evidence_by_slug(&beside, &claim.slug, with_study, with_doi)
+                .await
+                .expect("beside");
+            let b = claim_with_evidence_by_slug(&seaorm, &claim.slug, with_study, with_doi)
+                .await
+                .expect("SeaORM");
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            let (found, evidence) = a.expect("the claim");
+            assert_eq!(&found, claim);
+            let apart = load_evidence_trees(&beside, ClaimKeys::Ids(&[claim.id]), with_study, with_doi)
+                .await
+                .expect("its evidence");
+            assert_eq!(format!("{evidence:?}"), format!("{apart:?}"));
+        }
+    }
+    for db in [&beside, &seaorm] {
+        let none = claim_with_evidence_by_slug(db, "no-such-claim", true, true)
+            .await
+            .expect("no claim");
+        assert!(none.is_none());
+    }
 }
 
 #[tokio::test]

@@ -200,6 +200,7 @@ pub fn page_info<N, C>(edges: &[Edge<N>], window: &Window<C>, more: bool) -> Pag
 
 /// Pagination state of a page, as Relay defines it.
 #[derive(Clone, Debug, SimpleObject)]
+#[graphql(serial)]
 pub struct PageInfo {
     /// Whether items exist before this page (when paging backwards, whether `last` could go on).
     pub has_previous_page: bool,
@@ -237,6 +238,7 @@ pub struct Edge<N> {
 
 /// One item of a page, with the cursor that marks its place in the list.
 #[Object(
+    serial,
     concrete(name = "ClaimEdge", params(Claim)),
     concrete(name = "StudyEdge", params(Study)),
     concrete(name = "EvidenceEdge", params(Evidence)),
@@ -258,6 +260,7 @@ impl<N: OutputType + Clone> Edge<N> {
 
 /// One page of a list (a Relay connection): its edges, where it sits, and the size of the whole list.
 #[Object(
+    serial,
     concrete(name = "ClaimConnection", params(Claim)),
     concrete(name = "StudyConnection", params(Study)),
     concrete(name = "EvidenceConnection", params(Evidence)),

@@ -508,6 +508,10 @@ enum Shape {
     },
     StudiesCited(Keyed),
     ClaimBySlug,
+    ClaimWithEvidence {
+        with_study: bool,
+        with_doi: bool,
+    },
 }
 
 /// How a joined statement names its claims: see [`ClaimKeys`].
@@ -613,7 +617,7 @@ async fn query_rows<E: EntityTrait>(
     rows.iter().try_for_each(|row| each(Row::SeaOrm(row)))
 }
 
-/// The claim with this slug, if any: the first statement of a claim page.
+/// The claim with this slug, if any: the first statement of a claim page that reads no evidence.
 pub async fn claim_by_slug(db: &Db, slug: &str) -> Result<Option<claim::Model>, DbErr> {
     let mut found = None;
     let build = || {
@@ -803,6 +807,65 @@ pub async fn load_evidence_trees(
     })
     .await?;
     Ok(rows)
+}
+
+/// The claim with `slug` and its evidence rows as [`load_evidence_trees`] reads them, in one
+/// statement (the claim LEFT JOINed to its evidence): a claim page's own row and its evidence in
+/// one round trip, from one snapshot, so that an empty list is known to be the claim's own.
+pub async fn claim_with_evidence_by_slug(
+    db: &Db,
+    slug: &str,
+    with_study: bool,
+    with_doi: bool,
+) -> Result<Option<(claim::Model, Vec<EvidenceTreeRow>)>, DbErr> {
+    let with_doi = with_study && with_doi;
+    let shape = Shape::ClaimWithEvidence { with_study, with_doi };
+    let evidence_at = width::<claim::Entity>();
+    let study_at = evidence_at + width::<evidence::Entity>();
+    let doi_at = study_at + width::<study::Entity>();
+    let build = || {
+        let mut select = columns_of::<claim::Entity, _>(claim::Entity::find().select_only(), "");
+        select = columns_of::<evidence::Entity, _>(select, EVIDENCE)
+            .join(JoinType::LeftJoin, claim::Relation::Evidence.def());
+        if with_study {
+            // Every evidence row has its study (a foreign key): LEFT only for the claim without any.
+            select = columns_of::<study::Entity, _>(select, STUDY)
+                .join(JoinType::LeftJoin, evidence::Relation::Study.def());
+        }
+        if with_doi {
+            select = columns_of::<doi::Entity, _>(select, DOI)
+                .join(JoinType::LeftJoin, study::Relation::Doi.def());
+        }
+        select
+            .filter(claim::Column::Slug.eq(slug))
+            .order_by_asc(evidence::Column::Id)
+    };
+    let mut found: Option<(claim::Model, Vec<EvidenceTreeRow>)> = None;
+    query_rows(db, shape, vec![Value::from(slug)], build, |row| {
+        let (_, rows) = match &mut found {
+            Some(found) => found,
+            None => found.insert((decode(row, 0, "")?, Vec::new())),
+        };
+        let Some(evidence) = decode_joined(row, evidence_at, EVIDENCE)? else {
+            return Ok(());
+        };
+        rows.push(EvidenceTreeRow {
+            evidence,
+            study: if with_study {
+                Some(decode(row, study_at, STUDY)?)
+            } else {
+                None
+            },
+            doi: if with_doi {
+                decode_joined(row, doi_at, DOI)?
+            } else {
+                None
+            },
+        });
+        Ok(())
+    })
+    .await?;
+    Ok(found)
 }
 
 /// The distinct studies cited by each claim's mechanism steps (through their DOIs), as

@@ -8,10 +8,10 @@
 //!
 //! Each branch of a claim is one joined statement keyed by the claims themselves (see
 //! `loaders::load_mechanism_trees` and its neighbours), not one statement per level: a whole claim
-//! page is the claim's own row plus two statements. Fewer statements is most of what a page costs
-//! on both databases: each one is a round trip to PostgreSQL. A claim asked for by slug
-//! ([`claim_by_slug_with_page`]) has its branches read by that slug, at the same time as its own
-//! row: one round trip for the whole page rather than two in a row.
+//! list of claims is the claims plus one statement per branch. Fewer statements is much of what a
+//! page costs on both databases: each one is a round trip to PostgreSQL. A claim asked for by slug
+//! ([`claim_by_slug_with_page`]) comes in the same statement as its evidence, and its mechanisms are
+//! read by that slug at the same time: two statements and one round trip for the whole page.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -23,7 +23,8 @@ use crate::graphql::RequestLoader;
 use crate::graphql::loaders::{
     ClaimKeys, DoiById, DoisCitedByStep, EvidenceByClaim, EvidenceTreeRow, MechanismDepth,
     MechanismStepsByMechanism, MechanismTrees, MechanismsByClaim, StudiesCitedByClaim, StudyByDoi, StudyById,
-    claim_by_slug, load_evidence_trees, load_mechanism_trees, load_studies_cited_by_claims,
+    claim_by_slug, claim_with_evidence_by_slug, load_evidence_trees, load_mechanism_trees,
+    load_studies_cited_by_claims,
 };
 
 /// Whether any of the given selections exists.
@@ -43,7 +44,8 @@ pub async fn prefetch_claims(loader: &RequestLoader, claim: &Lookahead<'_>, clai
 }
 
 /// The claim with `slug`, with what `claim` (the selection on it) asks for read by the same slug at
-/// the same time, so a claim page waits for one round trip. What was read is kept for the
+/// the same time, so a claim page waits for one round trip. When the selection reads evidence, the
+/// claim's own row comes with it, in one statement. What the other statements read is kept for the
 /// resolvers only when it is the found claim's: a branch that read rows of another claim or found
 /// nothing (the claim has no mechanisms, say, which the rows cannot tell from a claim created
 /// between the statements) is left for the loaders to read.
@@ -53,18 +55,43 @@ pub async fn claim_by_slug_with_page(
     slug: &str,
 ) -> ApiResult<Option<claim::Model>> {
     let plan = Plan::of(claim);
-    let (row, fetched) = tokio::try_join!(
-        async { claim_by_slug(loader.loader(), slug).await.map_err(ApiError::from) },
-        plan.fetch(loader, ClaimKeys::Slug(slug)),
+    let db = loader.loader();
+    let Some((with_study, with_doi)) = plan.evidence else {
+        let (row, fetched) = tokio::try_join!(
+            async { claim_by_slug(db, slug).await.map_err(ApiError::from) },
+            plan.fetch(loader, ClaimKeys::Slug(slug)),
+        )?;
+        if let Some(row) = &row {
+            fetched.only_of(row.id).feed(loader, &[row.id], &plan).await;
+        }
+        return Ok(row);
+    };
+    let rest = Plan {
+        evidence: None,
+        ..plan
+    };
+    let (found, fetched) = tokio::try_join!(
+        async {
+            claim_with_evidence_by_slug(db, slug, with_study, with_doi)
+                .await
+                .map_err(ApiError::from)
+        },
+        rest.fetch(loader, ClaimKeys::Slug(slug)),
     )?;
-    if let Some(row) = &row {
-        fetched.only_of(row.id).feed(loader, &[row.id], &plan).await;
+    let Some((row, evidence)) = found else {
+        return Ok(None);
+    };
+    Fetched {
+        evidence: Some(evidence),
+        ..fetched.only_of(row.id)
     }
-    Ok(row)
+    .feed(loader, &[row.id], &plan)
+    .await;
+    Ok(Some(row))
 }
 
 /// What a selection on claims asks the joined statements for; by default, nothing.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Plan {
     /// How deep the mechanisms statement reaches, when the selection reaches mechanisms.
     depth: Option<MechanismDepth>,

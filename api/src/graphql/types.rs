@@ -200,7 +200,7 @@ pub struct ClaimSynthesis {
 }
 
 /// The plain-language synthesis of a claim's evidence.
-#[Object]
+#[Object(serial)]
 impl ClaimSynthesis {
     /// The synthesis paragraph, as curators wrote it.
     async fn text(&self) -> &str {
@@ -227,6 +227,7 @@ impl ClaimSynthesis {
 
 /// Counts of a claim's evidence by stance.
 #[derive(SimpleObject, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[graphql(serial)]
 pub struct EvidenceCounts {
     /// Studies that support the claim.
     pub supporting: i32,
@@ -255,6 +256,7 @@ impl EvidenceCounts {
 
 /// One rung of the gold-standard evidence ladder.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct EvidenceNeed {
     /// 1 is the strongest evidence.
     pub rank: i32,
@@ -276,7 +278,7 @@ pub struct EvidenceNeed {
 pub struct Mechanism(pub mechanism::Model);
 
 /// A possible explanation of a claim: a ranked, ordered chain of steps.
-#[Object]
+#[Object(serial)]
 impl Mechanism {
     /// The mechanism's global ID.
     pub async fn id(&self) -> ID {
@@ -332,7 +334,7 @@ impl Mechanism {
 pub struct MechanismStep(pub mechanism_step::Model);
 
 /// One step of a mechanism's causal chain, with the DOIs it cites.
-#[Object]
+#[Object(serial)]
 impl MechanismStep {
     /// The step's global ID.
     pub async fn id(&self) -> ID {
@@ -378,7 +380,7 @@ impl MechanismStep {
 pub struct Doi(pub doi::Model);
 
 /// A DOI, normalised: one node however it is spelled, existing before or without its study's metadata.
-#[Object]
+#[Object(serial)]
 impl Doi {
     /// The DOI's global ID.
     pub async fn id(&self) -> ID {
@@ -432,7 +434,7 @@ impl Doi {
 pub struct Study(pub study::Model);
 
 /// A study: its bibliographic facts, its design, and the claims it bears on.
-#[Object]
+#[Object(serial)]
 impl Study {
     /// The study's global ID.
     pub async fn id(&self) -> ID {
@@ -523,7 +525,7 @@ impl Study {
 pub struct Evidence(pub evidence::Model);
 
 /// A study's stance on a claim: the edge between the two, with its own ID.
-#[Object]
+#[Object(serial)]
 impl Evidence {
     /// The evidence row's global ID.
     pub async fn id(&self) -> ID {

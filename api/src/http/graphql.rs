@@ -960,6 +960,37 @@ struct ResponseBody<'a> {
     extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
+impl ResponseBody<'_> {
+    /// Appends the body as JSON, byte for byte as `serde_json` writes it; `data`, the bulk of a
+    /// page, through [`super::json`].
+    fn write_to(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut separator = b'{';
+        if let Some(data) = self.data {
+            out.push(separator);
+            out.extend_from_slice(b"\"data\":");
+            super::json::write_value(out, data);
+            separator = b',';
+        }
+        if !self.errors.is_empty() {
+            out.push(separator);
+            out.extend_from_slice(b"\"errors\":");
+            serde_json::to_writer(&mut *out, self.errors)?;
+            separator = b',';
+        }
+        if !self.extensions.is_empty() {
+            out.push(separator);
+            out.extend_from_slice(b"\"extensions\":");
+            serde_json::to_writer(&mut *out, self.extensions)?;
+            separator = b',';
+        }
+        if separator == b'{' {
+            out.push(separator);
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
 /// The buffer a response body is serialised into starts at this size.
 const RESPONSE_BUFFER_BYTES: usize = 16 * 1024;
 
@@ -979,7 +1010,7 @@ fn respond(response: async_graphql::Response, media: MediaType) -> Response {
     // Written into a buffer the size of a typical page (a claim page is about 15 KB), not grown
     // from nothing a dozen times.
     let mut buffer = Vec::with_capacity(RESPONSE_BUFFER_BYTES);
-    let body = match serde_json::to_writer(&mut buffer, &body) {
+    let body = match body.write_to(&mut buffer) {
         Ok(()) => buffer,
         Err(err) => {
             // Unreachable with our types (every map key is a string), but never a panic.
@@ -1250,6 +1281,38 @@ fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_body_is_written_byte_for_byte_as_serde_json_writes_it() {
+        let data = async_graphql::Value::from_json(serde_json::json!({
+            "claim": { "slug": "rest-pause", "statement": "A \"quoted\"\nclaim", "count": 3 }
+        }))
+        .expect("a value");
+        let mut error = ServerError::new("Claim not found", None);
+        error.path = vec![async_graphql::PathSegment::Field("claim".into())];
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", "NOT_FOUND");
+        let mut extensions = std::collections::BTreeMap::new();
+        extensions.insert("cost".to_owned(), async_graphql::Value::from(12));
+        let none = std::collections::BTreeMap::new();
+        for data in [None, Some(&data)] {
+            for errors in [&[][..], std::slice::from_ref(&error)] {
+                for extensions in [&none, &extensions] {
+                    let body = ResponseBody {
+                        data,
+                        errors,
+                        extensions,
+                    };
+                    let mut ours = Vec::new();
+                    body.write_to(&mut ours).expect("writing");
+                    let theirs = serde_json::to_vec(&body).expect("serialising");
+                    assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
+                }
+            }
+        }
+    }
 
     fn accepting(accept: &str) -> Option<MediaType> {
         let mut headers = HeaderMap::new();

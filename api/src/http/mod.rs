@@ -4,6 +4,7 @@
 pub mod documents;
 mod graphiql;
 mod graphql;
+mod json;
 pub mod metrics;
 
 use std::sync::Arc;

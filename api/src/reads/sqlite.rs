@@ -2,7 +2,7 @@
 //!
 //! sqlx gives each SQLite connection a worker thread of its own: a statement goes to it over a
 //! channel, and every row comes back the same way, each value copied into an allocation of its own.
-//! For a page's three statements that was 40% of the server's CPU, most of it the kernel switching
+//! For a page's statements (three at the time) that was 40% of the server's CPU, most of it the kernel switching
 //! between threads, and SQLite itself a small part of it. SQLite is a library: the statements run
 //! here instead, on the thread that asks, each on a connection of a small pool of its own and
 //! prepared once per connection. A page's statements take tens of microseconds, less than the
@@ -20,7 +20,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr, Value};
 /// Connections kept open for reads; one more is opened when all are in use, and closed after.
 const POOLED: usize = 4;
 
-/// Prepared statements kept per connection: a few shapes of three statements, by list length.
+/// Prepared statements kept per connection: a few shapes of a page's statements, by list length.
 const PREPARED_PER_CONNECTION: usize = 64;
 
 /// How long a read waits for a lock before failing (in WAL mode it seldom waits at all).
