@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use api::domain::generate::{GenerateOptions, generate};
 use api::graphql::loaders::{
-    ClaimKeys, Db, MechanismDepth, claim_by_slug, claim_with_evidence_by_slug, load_evidence_trees,
+    ClaimKeys, Db, MechanismDepth, claim_by_slug, claim_page_by_slug, load_evidence_trees,
     load_mechanism_trees, load_studies_cited_by_claims,
 };
 use api::reads::Reads;
@@ -121,27 +121,59 @@ async fn reads_beside_the_pool_decode_what_seaorm_decodes() {
         claim_by_slug(&beside, "no-such-claim").await.expect("beside"),
         None
     );
-    // The claim page's first statement: each claim's own row with its evidence, as the two
-    // statements it replaces read them, beside the pool and through SeaORM alike.
-    for claim in &claims {
-        for (with_study, with_doi) in [(false, false), (true, false), (true, true)] {
-            let a = claim_with_evidence_by_slug(&beside, &claim.slug, with_study, with_doi)
-                .await
-                .expect("beside");
-            let b = claim_with_evidence_by_slug(&seaorm, &claim.slug, with_study, with_doi)
-                .await
-                .expect("SeaORM");
-            assert_eq!(format!("{a:?}"), format!("{b:?}"));
-            let (found, evidence) = a.expect("the claim");
-            assert_eq!(&found, claim);
-            let apart = load_evidence_trees(&beside, ClaimKeys::Ids(&[claim.id]), with_study, with_doi)
-                .await
-                .expect("its evidence");
-            assert_eq!(format!("{evidence:?}"), format!("{apart:?}"));
+    // A claim page's one statement: the claim with each branch asked for, as the statements by id
+    // read them, beside the pool and through SeaORM alike.
+    let depths = [
+        None,
+        Some(MechanismDepth::Mechanisms),
+        Some(MechanismDepth::Steps),
+        Some(MechanismDepth::Citations),
+        Some(MechanismDepth::Studies),
+    ];
+    let evidences = [
+        None,
+        Some((false, false)),
+        Some((true, false)),
+        Some((true, true)),
+    ];
+    for claim in &claims[..4] {
+        let keys = ClaimKeys::Ids(std::slice::from_ref(&claim.id));
+        for depth in depths {
+            for evidence in evidences {
+                let a = claim_page_by_slug(&beside, &claim.slug, evidence, depth)
+                    .await
+                    .expect("beside");
+                let b = claim_page_by_slug(&seaorm, &claim.slug, evidence, depth)
+                    .await
+                    .expect("SeaORM");
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{evidence:?} {depth:?}");
+                let page = a.expect("the claim");
+                assert_eq!(&page.claim, claim);
+                let apart = match evidence {
+                    Some((with_study, with_doi)) => Some(
+                        load_evidence_trees(&beside, keys, with_study, with_doi)
+                            .await
+                            .expect("its evidence"),
+                    ),
+                    None => None,
+                };
+                assert!(apart.as_ref().is_none_or(|rows| !rows.is_empty()));
+                assert_eq!(format!("{:?}", page.evidence), format!("{apart:?}"));
+                let apart = match depth {
+                    Some(depth) => Some(
+                        load_mechanism_trees(&beside, keys, depth)
+                            .await
+                            .expect("its mechanisms"),
+                    ),
+                    None => None,
+                };
+                assert!(apart.as_ref().is_none_or(|trees| !trees.mechanisms.is_empty()));
+                assert_eq!(format!("{:?}", page.mechanisms), format!("{apart:?}"));
+            }
         }
     }
     for db in [&beside, &seaorm] {
-        let none = claim_with_evidence_by_slug(db, "no-such-claim", true, true)
+        let none = claim_page_by_slug(db, "no-such-claim", Some((true, true)), depths[4])
             .await
             .expect("no claim");
         assert!(none.is_none());

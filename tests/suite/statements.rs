@@ -58,15 +58,17 @@ async fn a_list_of_fifty_claim_pages_costs_what_one_costs() {
 }
 
 #[tokio::test]
-async fn the_seed_claim_page_is_two_statements() {
+async fn the_seed_claim_page_is_one_statement_on_postgresql_and_two_on_sqlite() {
     let app = TestApp::seeded().await;
     let before = app.statements();
     app.data(tests::CLAIM_PAGE, json!({ "slug": tests::SEED_SLUG }))
         .await;
     let cost = app.statements() - before;
     // The claim with its evidence down to the studies' DOIs, and its mechanisms down to the cited
-    // studies.
-    assert_eq!(cost, 2, "{cost} statements for the seed page");
+    // studies: on PostgreSQL one UNION ALL (one round trip), on SQLite (inline statements, where
+    // the UNION's sort costs more than a second statement) two.
+    let expected = if TestApp::is_postgres() { 1 } else { 2 };
+    assert_eq!(cost, expected, "{cost} statements for the seed page");
 }
 
 /// Parts of the claim page, each of which the prefetcher answers with a different set of statements.
@@ -137,12 +139,18 @@ async fn a_claim_with_nothing_under_it_reads_as_empty_through_the_prefetcher_and
         synthesis { studyCount studies { title } } evidenceCounts { total } \
         evidence { totalCount edges { node { stance study { title doi { value } } } } } \
         evidenceNeeds { rank metBy { title } }";
+    let before = app.statements();
     let prefetched = app
         .data(
             &format!("{{ claim(slug: \"an-empty-claim\") {{ {selection} }} }}"),
             json!({}),
         )
         .await;
+    // On PostgreSQL its one statement says the claim has nothing under it: nothing is read again.
+    // (On SQLite an empty second statement cannot say so, and the loaders read the branches.)
+    if TestApp::is_postgres() {
+        assert_eq!(app.statements() - before, 1);
+    }
     let loaded = app
         .data(
             &format!("query($id: ID!) {{ node(id: $id) {{ ... on Claim {{ {selection} }} }} }}"),

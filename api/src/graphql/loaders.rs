@@ -305,6 +305,10 @@ const STEP: &str = "ms_";
 const DOI: &str = "d_";
 const STUDY: &str = "s_";
 const EVIDENCE: &str = "e_";
+/// The evidence's study and DOI in a claim page's statement, whose mechanisms' studies and DOIs
+/// have [`STUDY`] and [`DOI`].
+const EVIDENCE_STUDY: &str = "es_";
+const EVIDENCE_DOI: &str = "ed_";
 
 /// Selects every column of `E`, each aliased `{prefix}{column}`, in `E::Column::iter()` order.
 fn columns_of<E: EntityTrait, S: EntityTrait>(mut select: Select<S>, prefix: &str) -> Select<S> {
@@ -508,9 +512,9 @@ enum Shape {
     },
     StudiesCited(Keyed),
     ClaimBySlug,
-    ClaimWithEvidence {
-        with_study: bool,
-        with_doi: bool,
+    ClaimPage {
+        evidence: Option<(bool, bool)>,
+        depth: Option<MechanismDepth>,
     },
 }
 
@@ -576,6 +580,27 @@ async fn query_rows<E: EntityTrait>(
     shape: Shape,
     values: Vec<Value>,
     build: impl FnOnce() -> Select<E>,
+    each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
+    let count = values.len();
+    let build = |backend| {
+        let statement = build().build(backend);
+        debug_assert_eq!(
+            statement.values.as_ref().map(|v| v.0.len()),
+            Some(count),
+            "a joined statement binds its keys and nothing else"
+        );
+        statement.sql
+    };
+    query_sql_rows(db, shape, values, build, each).await
+}
+
+/// [`query_rows`] for a statement whose text `build` writes for a backend.
+async fn query_sql_rows(
+    db: &Db,
+    shape: Shape,
+    values: Vec<Value>,
+    build: impl FnOnce(DbBackend) -> String,
     mut each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
 ) -> Result<(), DbErr> {
     let backend = db.db.get_database_backend();
@@ -592,13 +617,7 @@ async fn query_rows<E: EntityTrait>(
     let sql = match cached {
         Some(sql) => sql,
         None => {
-            let statement = build().build(backend);
-            debug_assert_eq!(
-                statement.values.as_ref().map(|v| v.0.len()),
-                Some(values.len()),
-                "a joined statement binds its keys and nothing else"
-            );
-            let sql: Arc<str> = statement.sql.into();
+            let sql: Arc<str> = build(backend).into();
             if let Ok(mut cache) = SQL.lock() {
                 cache.insert(key, sql.clone());
             }
@@ -658,25 +677,67 @@ pub struct MechanismTrees {
     pub studies_by_doi: BTreeMap<i32, Option<study::Model>>,
 }
 
-/// The mechanisms of `claims` down to `depth`, as one statement of LEFT JOINs, in page order:
-/// by claim, mechanism rank, step position and citation position.
-///
-/// A mechanism comes back on as many rows as it has citations, and a study on every row that cites
-/// its DOI: each is decoded once, at its first row.
-pub async fn load_mechanism_trees(
-    db: &Db,
-    claims: ClaimKeys<'_>,
+/// Where the columns of a mechanisms row start: the mechanism's at `at`, then (as deep as the
+/// statement reaches) its step's, the cited DOI's and that DOI's study's.
+#[derive(Clone, Copy)]
+struct TreeColumns {
     depth: MechanismDepth,
-) -> Result<MechanismTrees, DbErr> {
-    use MechanismDepth::{Citations, Steps, Studies};
-    // Where each table's columns start in a row.
-    let step_at = width::<mechanism::Entity>();
-    let doi_at = step_at + width::<mechanism_step::Entity>();
-    let study_at = doi_at + width::<doi::Entity>();
-    let mut trees = MechanismTrees::default();
-    let build = || {
-        let mut select =
-            columns_of::<mechanism::Entity, _>(mechanism::Entity::find().select_only(), MECHANISM);
+    mechanism: usize,
+    step: usize,
+    doi: usize,
+    study: usize,
+}
+
+impl TreeColumns {
+    fn at(at: usize, depth: MechanismDepth) -> TreeColumns {
+        let step = at + width::<mechanism::Entity>();
+        let doi = step + width::<mechanism_step::Entity>();
+        let study = doi + width::<doi::Entity>();
+        TreeColumns {
+            depth,
+            mechanism: at,
+            step,
+            doi,
+            study,
+        }
+    }
+
+    /// How many columns [`TreeColumns::select`] adds.
+    fn width(self) -> usize {
+        use MechanismDepth::{Citations, Steps, Studies};
+        match self.depth {
+            MechanismDepth::Mechanisms => self.step,
+            Steps => self.doi,
+            Citations => self.study,
+            Studies => self.study + width::<study::Entity>(),
+        }
+        .saturating_sub(self.mechanism)
+    }
+
+    /// The names [`TreeColumns::select`] gives its columns, in order.
+    fn names(self) -> Vec<String> {
+        fn of<E: EntityTrait>(prefix: &str, names: &mut Vec<String>) {
+            names.extend(E::Column::iter().map(|c| format!("{prefix}{}", c.as_str())));
+        }
+        let mut names = Vec::new();
+        of::<mechanism::Entity>(MECHANISM, &mut names);
+        if self.depth >= MechanismDepth::Steps {
+            of::<mechanism_step::Entity>(STEP, &mut names);
+        }
+        if self.depth >= MechanismDepth::Citations {
+            of::<doi::Entity>(DOI, &mut names);
+        }
+        if self.depth >= MechanismDepth::Studies {
+            of::<study::Entity>(STUDY, &mut names);
+        }
+        names
+    }
+
+    /// Adds the columns, and the LEFT JOINs they come from, to a statement on mechanisms.
+    fn select(self, mut select: Select<mechanism::Entity>) -> Select<mechanism::Entity> {
+        use MechanismDepth::{Citations, Steps, Studies};
+        let depth = self.depth;
+        select = columns_of::<mechanism::Entity, _>(select, MECHANISM);
         if depth >= Steps {
             select = columns_of::<mechanism_step::Entity, _>(select, STEP)
                 .join(JoinType::LeftJoin, mechanism::Relation::MechanismStep.def());
@@ -690,29 +751,23 @@ pub async fn load_mechanism_trees(
             select = columns_of::<study::Entity, _>(select, STUDY)
                 .join(JoinType::LeftJoin, doi::Relation::Study.def());
         }
-        select = select
-            .filter(claims.condition(mechanism::Column::ClaimId))
-            .order_by_asc(mechanism::Column::ClaimId)
-            .order_by_asc(mechanism::Column::Rank);
-        if depth >= Steps {
-            select = select.order_by_asc(mechanism_step::Column::Position);
-        }
-        if depth >= Citations {
-            select = select.order_by_asc(citation::Column::Position);
-        }
         select
-    };
-    let shape = Shape::Mechanisms(depth, claims.keyed());
-    query_rows(db, shape, claims.values(), build, |row| {
-        // Page order: a mechanism's rows are consecutive, and so are a step's.
-        let mechanism_id: i32 = row.get(0)?;
+    }
+
+    /// Adds one row, read in page order (a mechanism's rows are consecutive, and so are a step's),
+    /// to `trees`. A mechanism comes back on as many rows as it has citations, and a study on every
+    /// row that cites its DOI: each is decoded once, at its first row.
+    fn read(self, trees: &mut MechanismTrees, row: Row<'_>) -> Result<(), DbErr> {
+        use MechanismDepth::{Citations, Steps, Studies};
+        let depth = self.depth;
+        let mechanism_id: i32 = row.get(self.mechanism)?;
         if trees
             .mechanisms
             .last()
             .is_none_or(|m| m.mechanism.id != mechanism_id)
         {
             trees.mechanisms.push(MechanismTree {
-                mechanism: decode(row, 0, MECHANISM)?,
+                mechanism: decode(row, self.mechanism, MECHANISM)?,
                 steps: Vec::new(),
             });
         }
@@ -722,27 +777,56 @@ pub async fn load_mechanism_trees(
         if depth < Steps {
             return Ok(());
         }
-        let Some(step_id) = row.get::<Option<i32>>(step_at)? else {
+        let Some(step_id) = row.get::<Option<i32>>(self.step)? else {
             return Ok(());
         };
         if tree.steps.last().is_none_or(|(s, _)| s.id != step_id) {
-            tree.steps.push((decode(row, step_at, STEP)?, Vec::new()));
+            tree.steps.push((decode(row, self.step, STEP)?, Vec::new()));
         }
         if depth < Citations {
             return Ok(());
         }
-        let Some(doi) = decode_joined::<doi::Model>(row, doi_at, DOI)? else {
+        let Some(doi) = decode_joined::<doi::Model>(row, self.doi, DOI)? else {
             return Ok(());
         };
         if depth >= Studies && !trees.studies_by_doi.contains_key(&doi.id) {
             trees
                 .studies_by_doi
-                .insert(doi.id, decode_joined(row, study_at, STUDY)?);
+                .insert(doi.id, decode_joined(row, self.study, STUDY)?);
         }
         if let Some((_, dois)) = tree.steps.last_mut() {
             dois.push(doi);
         }
         Ok(())
+    }
+}
+
+/// The mechanisms of `claims` down to `depth`, as one statement of LEFT JOINs, in page order:
+/// by claim, mechanism rank, step position and citation position.
+pub async fn load_mechanism_trees(
+    db: &Db,
+    claims: ClaimKeys<'_>,
+    depth: MechanismDepth,
+) -> Result<MechanismTrees, DbErr> {
+    let columns = TreeColumns::at(0, depth);
+    let build = || {
+        let mut select = columns
+            .select(mechanism::Entity::find().select_only())
+            .filter(claims.condition(mechanism::Column::ClaimId))
+            .order_by_asc(mechanism::Column::ClaimId)
+            .order_by_asc(mechanism::Column::Rank);
+        if depth >= MechanismDepth::Steps {
+            select = select.order_by_asc(mechanism_step::Column::Position);
+        }
+        if depth >= MechanismDepth::Citations {
+            select = select.order_by_asc(citation::Column::Position);
+        }
+        select
+    };
+    let mut trees = MechanismTrees::default();
+    let shape = Shape::Mechanisms(depth, claims.keyed());
+    query_rows(db, shape, claims.values(), build, |row| {
+        columns.read(&mut trees, row)
     })
     .await?;
     Ok(trees)
@@ -809,42 +893,132 @@ pub async fn load_evidence_trees(
     Ok(rows)
 }
 
-/// The claim with `slug` and its evidence rows as [`load_evidence_trees`] reads them, in one
-/// statement (the claim LEFT JOINed to its evidence): a claim page's own row and its evidence in
-/// one round trip, from one snapshot, so that an empty list is known to be the claim's own.
-pub async fn claim_with_evidence_by_slug(
+/// What [`claim_page_by_slug`] read: the claim, and each branch it was asked for, whole.
+#[derive(Debug)]
+pub struct ClaimPage {
+    pub claim: claim::Model,
+    /// As [`load_evidence_trees`] reads them, when asked for.
+    pub evidence: Option<Vec<EvidenceTreeRow>>,
+    /// As [`load_mechanism_trees`] reads them, when asked for.
+    pub mechanisms: Option<MechanismTrees>,
+}
+
+/// The claim with `slug`, with its evidence (`evidence`: with studies, with their DOIs) and its
+/// mechanisms down to `depth` when asked for, as ONE statement: a claim page is one round trip,
+/// one statement for the database to run, and one snapshot, so that an empty branch is known to
+/// be the claim's own.
+///
+/// The statement is a UNION ALL of two SELECTs with the same columns: the claim LEFT JOINed to its
+/// evidence (`k` = 0, the mechanisms' columns NULL), and its mechanisms as [`load_mechanism_trees`]
+/// reads them (`k` = 1, the claim's and evidence's columns NULL, keyed by the same slug). Its rows
+/// come in page order: the claim's, by evidence id, then the mechanisms', by rank, step position
+/// and citation position.
+pub async fn claim_page_by_slug(
     db: &Db,
     slug: &str,
-    with_study: bool,
-    with_doi: bool,
-) -> Result<Option<(claim::Model, Vec<EvidenceTreeRow>)>, DbErr> {
-    let with_doi = with_study && with_doi;
-    let shape = Shape::ClaimWithEvidence { with_study, with_doi };
-    let evidence_at = width::<claim::Entity>();
+    evidence: Option<(bool, bool)>,
+    depth: Option<MechanismDepth>,
+) -> Result<Option<ClaimPage>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let evidence = evidence.map(|(with_study, with_doi)| (with_study, with_study && with_doi));
+    let shape = Shape::ClaimPage { evidence, depth };
+    // Column 0 is `k`; the claim's columns follow, then the evidence's, then the mechanisms'.
+    let evidence_at = 1 + width::<claim::Entity>();
     let study_at = evidence_at + width::<evidence::Entity>();
-    let doi_at = study_at + width::<study::Entity>();
-    let build = || {
-        let mut select = columns_of::<claim::Entity, _>(claim::Entity::find().select_only(), "");
-        select = columns_of::<evidence::Entity, _>(select, EVIDENCE)
-            .join(JoinType::LeftJoin, claim::Relation::Evidence.def());
+    let (with_study, with_doi) = evidence.unwrap_or_default();
+    let doi_at = study_at + if with_study { width::<study::Entity>() } else { 0 };
+    let claim_end = match evidence {
+        Some(_) => doi_at + if with_doi { width::<doi::Entity>() } else { 0 },
+        None => evidence_at,
+    };
+    let tree = depth.map(|depth| TreeColumns::at(claim_end, depth));
+    // The citation's position closes a mechanisms row, for the order.
+    let cites = depth.is_some_and(|d| d >= MechanismDepth::Citations);
+    let tree_end = claim_end + tree.map_or(0, |t| t.width()) + usize::from(cites);
+    let nulls = |n: usize| (0..n).map(|_| Expr::cust("NULL"));
+    let build = |backend: DbBackend| {
+        let mut claims = claim::Entity::find().select_only().expr_as(Expr::cust("0"), "k");
+        claims = columns_of::<claim::Entity, _>(claims, "");
+        if evidence.is_some() {
+            claims = columns_of::<evidence::Entity, _>(claims, EVIDENCE)
+                .join(JoinType::LeftJoin, claim::Relation::Evidence.def());
+        }
         if with_study {
-            // Every evidence row has its study (a foreign key): LEFT only for the claim without any.
-            select = columns_of::<study::Entity, _>(select, STUDY)
+            // Every evidence row has its study (a foreign key): LEFT only for a claim without any.
+            claims = columns_of::<study::Entity, _>(claims, EVIDENCE_STUDY)
                 .join(JoinType::LeftJoin, evidence::Relation::Study.def());
         }
         if with_doi {
-            select = columns_of::<doi::Entity, _>(select, DOI)
+            claims = columns_of::<doi::Entity, _>(claims, EVIDENCE_DOI)
                 .join(JoinType::LeftJoin, study::Relation::Doi.def());
         }
-        select
-            .filter(claim::Column::Slug.eq(slug))
-            .order_by_asc(evidence::Column::Id)
+        // The mechanisms' columns, NULL here, under their names (the UNION takes this SELECT's).
+        for name in tree.map(TreeColumns::names).unwrap_or_default() {
+            claims = claims.expr_as(Expr::cust("NULL"), name);
+        }
+        if cites {
+            claims = claims.expr_as(Expr::cust("NULL"), "c_position");
+        }
+        let claims = claims.filter(claim::Column::Slug.eq(slug)).build(backend).sql;
+        let Some(tree) = tree else {
+            return match evidence {
+                Some(_) => format!("{claims} ORDER BY {}", evidence_at + 1),
+                None => claims,
+            };
+        };
+        let mut mechanisms = mechanism::Entity::find().select_only().expr(Expr::cust("1"));
+        for null in nulls(claim_end - 1) {
+            mechanisms = mechanisms.expr(null);
+        }
+        mechanisms = tree.select(mechanisms);
+        if cites {
+            mechanisms = mechanisms.column(citation::Column::Position);
+        }
+        let mechanisms = mechanisms
+            .filter(ClaimKeys::Slug(slug).condition(mechanism::Column::ClaimId))
+            .build(backend)
+            .sql;
+        // Positions (from 1): `k`, the evidence id, then the mechanism's rank, the step's position
+        // and the citation's position.
+        let mut order = vec![1];
+        if evidence.is_some() {
+            order.push(evidence_at + 1);
+        }
+        order.push(tree.mechanism + 3);
+        if tree.depth >= MechanismDepth::Steps {
+            order.push(tree.step + 3);
+        }
+        if cites {
+            order.push(tree_end);
+        }
+        let order: Vec<String> = order.iter().map(ToString::to_string).collect();
+        format!("{claims} UNION ALL {mechanisms} ORDER BY {}", order.join(", "))
     };
-    let mut found: Option<(claim::Model, Vec<EvidenceTreeRow>)> = None;
-    query_rows(db, shape, vec![Value::from(slug)], build, |row| {
-        let (_, rows) = match &mut found {
-            Some(found) => found,
-            None => found.insert((decode(row, 0, "")?, Vec::new())),
+    // PostgreSQL numbers its parameters, and both SELECTs name `$1`; SQLite's are positional.
+    let backend = db.db.get_database_backend();
+    let values = match (tree.is_some(), backend) {
+        (true, DbBackend::Postgres) | (false, _) => vec![Value::from(slug)],
+        (true, _) => vec![Value::from(slug), Value::from(slug)],
+    };
+    let mut page: Option<ClaimPage> = None;
+    let mut trees = MechanismTrees::default();
+    query_sql_rows(db, shape, values, build, |row| {
+        if row.get::<i32>(0)? == 1 {
+            return match tree {
+                Some(tree) => tree.read(&mut trees, row),
+                None => Ok(()),
+            };
+        }
+        let page = match &mut page {
+            Some(page) => page,
+            None => page.insert(ClaimPage {
+                claim: decode(row, 1, "")?,
+                evidence: evidence.map(|_| Vec::new()),
+                mechanisms: None,
+            }),
+        };
+        let Some(rows) = &mut page.evidence else {
+            return Ok(());
         };
         let Some(evidence) = decode_joined(row, evidence_at, EVIDENCE)? else {
             return Ok(());
@@ -852,12 +1026,12 @@ pub async fn claim_with_evidence_by_slug(
         rows.push(EvidenceTreeRow {
             evidence,
             study: if with_study {
-                Some(decode(row, study_at, STUDY)?)
+                Some(decode(row, study_at, EVIDENCE_STUDY)?)
             } else {
                 None
             },
             doi: if with_doi {
-                decode_joined(row, doi_at, DOI)?
+                decode_joined(row, doi_at, EVIDENCE_DOI)?
             } else {
                 None
             },
@@ -865,7 +1039,10 @@ pub async fn claim_with_evidence_by_slug(
         Ok(())
     })
     .await?;
-    Ok(found)
+    Ok(page.map(|page| ClaimPage {
+        mechanisms: depth.map(|_| trees),
+        ..page
+    }))
 }
 
 /// The distinct studies cited by each claim's mechanism steps (through their DOIs), as

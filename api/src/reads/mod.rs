@@ -1,8 +1,8 @@
 //! Where a claim page's statements run: straight on the database's own connections, not through
 //! SeaORM's pool.
 //!
-//! A claim page is two statements (the claim joined to its evidence, and its mechanisms; see
-//! `graphql::loaders` and `graphql::prefetch`). Through SeaORM's sqlx pool each of them paid more than
+//! A claim page is one statement on PostgreSQL and two on SQLite (see `graphql::loaders` and
+//! `graphql::prefetch`). Through SeaORM's sqlx pool each of them paid more than
 //! the database's work: on SQLite two trips to the connection's worker thread and one per row, on
 //! PostgreSQL a second round trip when the pool took the connection back (sqlx pings every
 //! connection it is given back). [`Reads`] runs those statements on connections of its own, with
