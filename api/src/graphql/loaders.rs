@@ -841,6 +841,57 @@ pub struct EvidenceTreeRow {
     pub doi: Option<doi::Model>,
 }
 
+/// Where the columns of an evidence row start: the evidence's at `evidence`, then, when the
+/// statement reads them, its study's and the study's DOI's, each with the prefix of its aliases.
+#[derive(Clone, Copy)]
+struct EvidenceColumns {
+    evidence: usize,
+    study: Option<(usize, &'static str)>,
+    doi: Option<(usize, &'static str)>,
+}
+
+impl EvidenceColumns {
+    /// From `at`: the evidence, its study when `with_study`, the study's DOI when also `with_doi`,
+    /// aliased with `prefixes` (study, DOI).
+    fn at(at: usize, with_study: bool, with_doi: bool, prefixes: (&'static str, &'static str)) -> Self {
+        let study_at = at + width::<evidence::Entity>();
+        let doi_at = study_at + width::<study::Entity>();
+        EvidenceColumns {
+            evidence: at,
+            study: with_study.then_some((study_at, prefixes.0)),
+            doi: (with_study && with_doi).then_some((doi_at, prefixes.1)),
+        }
+    }
+
+    /// Where the next table's columns would start.
+    fn end(self) -> usize {
+        match (self.study, self.doi) {
+            (_, Some((at, _))) => at + width::<doi::Entity>(),
+            (Some((at, _)), None) => at + width::<study::Entity>(),
+            (None, None) => self.evidence + width::<evidence::Entity>(),
+        }
+    }
+
+    /// The evidence row in `row`: `None` when a LEFT JOIN found no evidence. Its study is there
+    /// whenever the evidence is (a foreign key); its DOI may not be.
+    fn read(self, row: Row<'_>) -> Result<Option<EvidenceTreeRow>, DbErr> {
+        let Some(evidence) = decode_joined(row, self.evidence, EVIDENCE)? else {
+            return Ok(None);
+        };
+        Ok(Some(EvidenceTreeRow {
+            evidence,
+            study: self
+                .study
+                .map(|(at, prefix)| decode(row, at, prefix))
+                .transpose()?,
+            doi: match self.doi {
+                Some((at, prefix)) => decode_joined(row, at, prefix)?,
+                None => None,
+            },
+        }))
+    }
+}
+
 /// The evidence rows of `claims`, oldest first per claim, with their studies (`with_study`) and the
 /// studies' DOIs (`with_doi`), as one statement.
 pub async fn load_evidence_trees(
@@ -855,8 +906,7 @@ pub async fn load_evidence_trees(
         with_doi,
         keyed: claims.keyed(),
     };
-    let study_at = width::<evidence::Entity>();
-    let doi_at = study_at + width::<study::Entity>();
+    let columns = EvidenceColumns::at(0, with_study, with_doi, (STUDY, DOI));
     let build = || {
         let mut select = columns_of::<evidence::Entity, _>(evidence::Entity::find().select_only(), EVIDENCE);
         if with_study {
@@ -874,19 +924,7 @@ pub async fn load_evidence_trees(
     };
     let mut rows = Vec::new();
     query_rows(db, shape, claims.values(), build, |row| {
-        rows.push(EvidenceTreeRow {
-            evidence: decode(row, 0, EVIDENCE)?,
-            study: if with_study {
-                Some(decode(row, study_at, STUDY)?)
-            } else {
-                None
-            },
-            doi: if with_doi {
-                decode_joined(row, doi_at, DOI)?
-            } else {
-                None
-            },
-        });
+        rows.extend(columns.read(row)?);
         Ok(())
     })
     .await?;
@@ -924,11 +962,11 @@ pub async fn claim_page_by_slug(
     let shape = Shape::ClaimPage { evidence, depth };
     // Column 0 is `k`; the claim's columns follow, then the evidence's, then the mechanisms'.
     let evidence_at = 1 + width::<claim::Entity>();
-    let study_at = evidence_at + width::<evidence::Entity>();
     let (with_study, with_doi) = evidence.unwrap_or_default();
-    let doi_at = study_at + if with_study { width::<study::Entity>() } else { 0 };
+    let evidence_columns =
+        EvidenceColumns::at(evidence_at, with_study, with_doi, (EVIDENCE_STUDY, EVIDENCE_DOI));
     let claim_end = match evidence {
-        Some(_) => doi_at + if with_doi { width::<doi::Entity>() } else { 0 },
+        Some(_) => evidence_columns.end(),
         None => evidence_at,
     };
     let tree = depth.map(|depth| TreeColumns::at(claim_end, depth));
@@ -1017,25 +1055,9 @@ pub async fn claim_page_by_slug(
                 mechanisms: None,
             }),
         };
-        let Some(rows) = &mut page.evidence else {
-            return Ok(());
-        };
-        let Some(evidence) = decode_joined(row, evidence_at, EVIDENCE)? else {
-            return Ok(());
-        };
-        rows.push(EvidenceTreeRow {
-            evidence,
-            study: if with_study {
-                Some(decode(row, study_at, EVIDENCE_STUDY)?)
-            } else {
-                None
-            },
-            doi: if with_doi {
-                decode_joined(row, doi_at, EVIDENCE_DOI)?
-            } else {
-                None
-            },
-        });
+        if let Some(rows) = &mut page.evidence {
+            rows.extend(evidence_columns.read(row)?);
+        }
         Ok(())
     })
     .await?;
