@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use api::domain::generate::{GenerateOptions, generate};
 use api::graphql::loaders::{
-    ClaimKeys, Db, MechanismDepth, claim_by_slug, claim_page_by_slug, load_evidence_trees,
-    load_mechanism_trees, load_studies_cited_by_claims,
+    ClaimKeys, Db, MechanismDepth, claim_page_by_slug, load_evidence_trees, load_mechanism_trees,
+    load_studies_cited_by_claims,
 };
 use api::reads::Reads;
 use api::reads::postgres::PgReads;
@@ -15,6 +15,13 @@ use api::reads::sqlite::SqliteReads;
 use entity::claim;
 use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder, Value};
 use tests::{SEED_SLUG, TestApp};
+
+/// The claim with `slug`, alone: a claim page's statement with no branch.
+async fn claim_by_slug(db: &Db, slug: &str) -> Result<Option<claim::Model>, sea_orm::DbErr> {
+    Ok(claim_page_by_slug(db, slug, None, None)
+        .await?
+        .map(|page| page.claim))
+}
 
 /// The seed claim and 20 generated ones, and the reads beside the app's pool.
 async fn app_and_reads() -> (TestApp, Arc<Reads>) {

@@ -511,7 +511,6 @@ enum Shape {
         keyed: Keyed,
     },
     StudiesCited(Keyed),
-    ClaimBySlug,
     ClaimPage {
         evidence: Option<(bool, bool)>,
         depth: Option<MechanismDepth>,
@@ -634,21 +633,6 @@ async fn query_sql_rows(
         }
     };
     rows.iter().try_for_each(|row| each(Row::SeaOrm(row)))
-}
-
-/// The claim with this slug, if any: the first statement of a claim page that reads no evidence.
-pub async fn claim_by_slug(db: &Db, slug: &str) -> Result<Option<claim::Model>, DbErr> {
-    let mut found = None;
-    let build = || {
-        columns_of::<claim::Entity, _>(claim::Entity::find().select_only(), "")
-            .filter(claim::Column::Slug.eq(slug))
-    };
-    query_rows(db, Shape::ClaimBySlug, vec![Value::from(slug)], build, |row| {
-        found = Some(decode(row, 0, "")?);
-        Ok(())
-    })
-    .await?;
-    Ok(found)
 }
 
 /// How far below the mechanisms one [`load_mechanism_trees`] statement reaches.
@@ -872,6 +856,21 @@ impl EvidenceColumns {
         }
     }
 
+    /// Adds the study's and the DOI's columns, when read, and their joins (the study's with `join`:
+    /// INNER from evidence, LEFT when the evidence itself is LEFT JOINed) to a statement that
+    /// already selects the evidence's.
+    fn select_below<E: EntityTrait>(self, mut select: Select<E>, join: JoinType) -> Select<E> {
+        if let Some((_, prefix)) = self.study {
+            select =
+                columns_of::<study::Entity, _>(select, prefix).join(join, evidence::Relation::Study.def());
+        }
+        if let Some((_, prefix)) = self.doi {
+            select = columns_of::<doi::Entity, _>(select, prefix)
+                .join(JoinType::LeftJoin, study::Relation::Doi.def());
+        }
+        select
+    }
+
     /// The evidence row in `row`: `None` when a LEFT JOIN found no evidence. Its study is there
     /// whenever the evidence is (a foreign key); its DOI may not be.
     fn read(self, row: Row<'_>) -> Result<Option<EvidenceTreeRow>, DbErr> {
@@ -908,16 +907,9 @@ pub async fn load_evidence_trees(
     };
     let columns = EvidenceColumns::at(0, with_study, with_doi, (STUDY, DOI));
     let build = || {
-        let mut select = columns_of::<evidence::Entity, _>(evidence::Entity::find().select_only(), EVIDENCE);
-        if with_study {
-            select = columns_of::<study::Entity, _>(select, STUDY)
-                .join(JoinType::InnerJoin, evidence::Relation::Study.def());
-        }
-        if with_doi {
-            select = columns_of::<doi::Entity, _>(select, DOI)
-                .join(JoinType::LeftJoin, study::Relation::Doi.def());
-        }
-        select
+        let select = columns_of::<evidence::Entity, _>(evidence::Entity::find().select_only(), EVIDENCE);
+        columns
+            .select_below(select, JoinType::InnerJoin)
             .filter(claims.condition(evidence::Column::ClaimId))
             .order_by_asc(evidence::Column::ClaimId)
             .order_by_asc(evidence::Column::Id)
@@ -980,15 +972,8 @@ pub async fn claim_page_by_slug(
         if evidence.is_some() {
             claims = columns_of::<evidence::Entity, _>(claims, EVIDENCE)
                 .join(JoinType::LeftJoin, claim::Relation::Evidence.def());
-        }
-        if with_study {
             // Every evidence row has its study (a foreign key): LEFT only for a claim without any.
-            claims = columns_of::<study::Entity, _>(claims, EVIDENCE_STUDY)
-                .join(JoinType::LeftJoin, evidence::Relation::Study.def());
-        }
-        if with_doi {
-            claims = columns_of::<doi::Entity, _>(claims, EVIDENCE_DOI)
-                .join(JoinType::LeftJoin, study::Relation::Doi.def());
+            claims = evidence_columns.select_below(claims, JoinType::LeftJoin);
         }
         // The mechanisms' columns, NULL here, under their names (the UNION takes this SELECT's).
         for name in tree.map(TreeColumns::names).unwrap_or_default() {
