@@ -155,7 +155,10 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     loaders::Db: Loader<K, Error = loaders::LoadError>,
 {
-    Ok(loader(ctx)?.load_one(key).await?)
+    // Boxed: a type's field futures are as large as its largest field's, and async-graphql moves
+    // each field's future into a box of its own; the loader's future would make every field of a
+    // type that loads anything that large.
+    Ok(Box::pin(loader(ctx)?.load_one(key)).await?)
 }
 
 /// Loads a one-to-many relation through the request's loader; no children is an empty list.
@@ -177,7 +180,7 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     loaders::Db: Loader<K, Error = loaders::LoadError>,
 {
-    let mut found = loader(ctx)?.load_many(keys.iter().cloned()).await?;
+    let mut found = Box::pin(loader(ctx)?.load_many(keys.iter().cloned())).await?;
     Ok(keys.iter().filter_map(|k| found.remove(k)).collect())
 }
 
@@ -191,8 +194,8 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
     loaders::Db: Loader<K, Error = loaders::LoadError>,
 {
-    let missing = format!("{what} {key:?} is missing");
+    let missing = key.clone();
     load_one(ctx, key)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!(missing)))
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{what} {missing:?} is missing")))
 }

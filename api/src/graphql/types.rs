@@ -109,9 +109,7 @@ impl Claim {
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<Connection<Evidence>> {
         let stance = stance.map(entity::values::Stance::from);
-        // Boxed, here and in the other connections: the future of a type's fields is as large as
-        // its largest field's, and async-graphql moves it into a box of its own for every field.
-        let rows = Box::pin(load_list(ctx, EvidenceByClaim(self.0.id))).await?;
+        let rows = load_list(ctx, EvidenceByClaim(self.0.id)).await?;
         let items = rows
             .into_iter()
             .filter(|e| stance.is_none_or(|s| e.stance == s))
@@ -415,7 +413,7 @@ impl Doi {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<Connection<MechanismStep>> {
-        let steps = Box::pin(load_list(ctx, MechanismStepsCitingDoi(self.0.id))).await?;
+        let steps = load_list(ctx, MechanismStepsCitingDoi(self.0.id)).await?;
         let items = steps.into_iter().map(|s| (s.id, MechanismStep(s))).collect();
         Ok(paginate_loaded(
             &PageArgs {
@@ -503,7 +501,7 @@ impl Study {
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<Connection<Evidence>> {
         let stance = stance.map(entity::values::Stance::from);
-        let rows = Box::pin(load_list(ctx, EvidenceByStudy(self.0.id))).await?;
+        let rows = load_list(ctx, EvidenceByStudy(self.0.id)).await?;
         let items = rows
             .into_iter()
             .filter(|e| stance.is_none_or(|s| e.stance == s))

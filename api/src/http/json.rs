@@ -102,10 +102,17 @@ pub fn write_str(out: &mut Vec<u8>, text: &str) {
     let mut start = 0;
     let mut at = 0;
     while at < bytes.len() {
-        // Eight bytes, or the last few padded with spaces (which need no escaping).
-        let mut word = [b' '; 8];
+        // Eight bytes, or the last few padded with spaces (which need no escaping). A whole word
+        // is one fixed-size load; a copy of a variable length would be a call to memcpy.
         let end = (at + 8).min(bytes.len());
-        word[..end - at].copy_from_slice(&bytes[at..end]);
+        let word = match bytes.get(at..at + 8) {
+            Some(eight) => <[u8; 8]>::try_from(eight).unwrap_or([0; 8]),
+            None => {
+                let mut padded = [b' '; 8];
+                padded[..end - at].copy_from_slice(&bytes[at..end]);
+                padded
+            }
+        };
         if !needs_escape(u64::from_ne_bytes(word)) {
             at = end;
             continue;
