@@ -83,7 +83,7 @@ pub async fn claim_by_slug_with_page(
     };
     let (page, fetched) = tokio::try_join!(
         async {
-            claim_page_by_slug(db, slug, plan.evidence, depth)
+            Box::pin(claim_page_by_slug(db, slug, plan.evidence, depth))
                 .await
                 .map_err(ApiError::from)
         },
@@ -168,24 +168,29 @@ impl Plan {
     /// Runs the plan's statements, at the same time.
     async fn fetch(&self, loader: &RequestLoader, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
         let db = loader.loader();
+        // Each statement's future is boxed when it runs: inline, the three (about 4 kB each, most of
+        // it the database driver's) would make this future and every one awaiting it, up to the
+        // root field's, 12-17 kB, copied at each level as they are built.
         let (mechanisms, evidence, cited) = tokio::try_join!(
             async {
                 match self.depth {
-                    Some(depth) => load_mechanism_trees(db, claims, depth).await.map(Some),
+                    Some(depth) => Box::pin(load_mechanism_trees(db, claims, depth)).await.map(Some),
                     None => Ok(None),
                 }
             },
             async {
                 match self.evidence {
-                    Some((with_study, with_doi)) => load_evidence_trees(db, claims, with_study, with_doi)
-                        .await
-                        .map(Some),
+                    Some((with_study, with_doi)) => {
+                        Box::pin(load_evidence_trees(db, claims, with_study, with_doi))
+                            .await
+                            .map(Some)
+                    }
                     None => Ok(None),
                 }
             },
             async {
                 if self.synthesis_alone {
-                    load_studies_cited_by_claims(db, claims).await.map(Some)
+                    Box::pin(load_studies_cited_by_claims(db, claims)).await.map(Some)
                 } else {
                     Ok(None)
                 }
