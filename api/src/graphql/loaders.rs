@@ -394,10 +394,9 @@ macro_rules! enum_column {
     ($($t:ty),+) => {$(
         impl Column for $t {
             fn from_sqlite(row: &rusqlite::Row<'_>, at: usize) -> Result<Self, DbErr> {
-                let name = enum_name(row, at)?.ok_or_else(|| {
+                Option::<$t>::from_sqlite(row, at)?.ok_or_else(|| {
                     crate::reads::read_error(format!("SQLite: column {at} is NULL"))
-                })?;
-                name.parse::<$t>().map_err(|e| DbErr::Type(e.to_string()))
+                })
             }
         }
         impl Column for Option<$t> {
@@ -992,7 +991,6 @@ pub async fn claim_page_by_slug(
     // The citation's position closes a mechanisms row, for the order.
     let cites = depth.is_some_and(|d| d >= MechanismDepth::Citations);
     let tree_end = claim_end + tree.map_or(0, |t| t.width()) + usize::from(cites);
-    let nulls = |n: usize| (0..n).map(|_| Expr::cust("NULL"));
     let build = |backend: DbBackend| {
         let mut claims = claim::Entity::find().select_only().expr_as(Expr::cust("0"), "k");
         claims = columns_of::<claim::Entity, _>(claims, "");
@@ -1017,8 +1015,8 @@ pub async fn claim_page_by_slug(
             };
         };
         let mut mechanisms = mechanism::Entity::find().select_only().expr(Expr::cust("1"));
-        for null in nulls(claim_end - 1) {
-            mechanisms = mechanisms.expr(null);
+        for _ in 1..claim_end {
+            mechanisms = mechanisms.expr(Expr::cust("NULL"));
         }
         mechanisms = tree.select(mechanisms);
         if cites {

@@ -62,24 +62,13 @@ pub async fn claim_by_slug_with_page(
 ) -> ApiResult<Option<claim::Model>> {
     let plan = Plan::of(claim);
     let db = loader.loader();
+    // On PostgreSQL the page's statement reads the mechanisms too; on SQLite a second one does.
     let one_statement = db.db.get_database_backend() == DbBackend::Postgres;
-    let (depth, rest) = if one_statement {
-        (
-            plan.depth,
-            Plan {
-                depth: None,
-                evidence: None,
-                ..plan
-            },
-        )
-    } else {
-        (
-            None,
-            Plan {
-                evidence: None,
-                ..plan
-            },
-        )
+    let depth = plan.depth.filter(|_| one_statement);
+    let rest = Plan {
+        depth: plan.depth.filter(|_| !one_statement),
+        evidence: None,
+        ..plan
     };
     let (page, fetched) = tokio::try_join!(
         async {

@@ -965,23 +965,22 @@ impl ResponseBody<'_> {
     /// page, through [`super::json`].
     fn write_to(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut separator = b'{';
-        if let Some(data) = self.data {
+        let mut key = |out: &mut Vec<u8>, name: &[u8]| {
             out.push(separator);
-            out.extend_from_slice(b"\"data\":");
-            super::json::write_value(out, data);
+            out.extend_from_slice(name);
             separator = b',';
+        };
+        if let Some(data) = self.data {
+            key(out, b"\"data\":");
+            super::json::write_value(out, data);
         }
         if !self.errors.is_empty() {
-            out.push(separator);
-            out.extend_from_slice(b"\"errors\":");
+            key(out, b"\"errors\":");
             serde_json::to_writer(&mut *out, self.errors)?;
-            separator = b',';
         }
         if !self.extensions.is_empty() {
-            out.push(separator);
-            out.extend_from_slice(b"\"extensions\":");
+            key(out, b"\"extensions\":");
             serde_json::to_writer(&mut *out, self.extensions)?;
-            separator = b',';
         }
         if separator == b'{' {
             out.push(separator);
