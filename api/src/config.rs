@@ -95,6 +95,12 @@ pub struct Cli {
     #[arg(long, env = "CLAIMGRAPH_SUGGESTIONS", default_value_t = true, action = ArgAction::Set, global = true)]
     pub suggestions: bool,
 
+    /// Whether a claim page query the server has validated before is answered straight from the
+    /// page's rows, without the GraphQL executor: `true` or `false`. The answer is the same byte for
+    /// byte; off is for comparing the two.
+    #[arg(long, env = "CLAIMGRAPH_COMPILED_PAGES", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub compiled_pages: bool,
+
     /// Whether `/graphiql` is served: `true` or `false`.
     #[arg(long, env = "CLAIMGRAPH_GRAPHIQL", default_value_t = true, action = ArgAction::Set, global = true)]
     pub graphiql: bool,
@@ -132,6 +138,7 @@ impl Cli {
             limits: (&self.limits).into(),
             introspection: self.introspection,
             suggestions: self.suggestions,
+            compiled_pages: self.compiled_pages,
         }
     }
 

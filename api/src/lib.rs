@@ -8,7 +8,8 @@
 //! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers,
 //!   and the documents requests can name by hash (persisted queries, trusted documents).
 //! - [`graphql`]: the schema: one type per file, the query and mutation roots, per-request loaders,
-//!   global IDs, Relay connections, and who the caller is.
+//!   global IDs, Relay connections, and who the caller is; the claim page queries compiled to be
+//!   answered from their rows without the executor, and responses written as JSON.
 //! - [`domain`]: rules over the entities with no GraphQL in them: the evidence ladder, seed loading,
 //!   accounts and tokens, and the one write path (checks, versions, events, review).
 //! - [`error`]: the error type and its single mapping to GraphQL `extensions.code`.

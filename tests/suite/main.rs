@@ -2,6 +2,7 @@
 //! own (see the `tests` crate's harness). SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
 
 mod claim_page;
+mod compiled;
 mod conformance;
 mod contributions;
 mod errors;

@@ -112,10 +112,7 @@ pub fn decode_id_cursor(field: &str, cursor: &str) -> ApiResult<i32> {
 
 /// Pages through a whole, already-loaded list ordered by ascending row id (a claim's evidence, a
 /// DOI's citing steps: short lists that one batched query brings in for every parent at once).
-pub fn paginate_loaded<N>(args: &PageArgs, items: Vec<(i32, N)>) -> ApiResult<Connection<N>>
-where
-    N: OutputType,
-{
+pub fn paginate_loaded<N>(args: &PageArgs, items: Vec<(i32, N)>) -> ApiResult<Connection<N>> {
     let window = args.window(decode_id_cursor)?;
     let total = items.len();
     let in_range: Vec<(i32, N)> = items

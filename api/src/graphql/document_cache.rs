@@ -17,6 +17,10 @@
 //! charged the complexity found before: validation and the per-field extension hooks were a
 //! fifth of a claim page's CPU.
 //!
+//! A validation that passed also keeps its operation compiled, when it is a claim page query that
+//! [`super::compiled::CompiledPage`] answers without the executor; a request on that validation
+//! is [`Preparation::Validated`] with it.
+//!
 //! A parse takes about 40 times its text in memory; the cache is bounded by an estimate from that
 //! ([`MAX_ESTIMATED_BYTES`]) and by [`MAX_DOCUMENTS`], least recently used out first, and each
 //! document keeps at most [`MAX_VALIDATIONS_PER_DOCUMENT`] validations.
@@ -30,6 +34,8 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Request, Value as ConstValue, Variables};
 use async_graphql_value::Value;
 use lru::LruCache;
+
+use super::compiled::CompiledPage;
 
 /// Documents kept at most.
 pub const MAX_DOCUMENTS: usize = 256;
@@ -52,6 +58,8 @@ const PRICING_ARGUMENTS: [&str; 2] = ["first", "last"];
 pub struct DocumentCache {
     /// The query length limit: a longer text is left for the limits to refuse, never parsed here.
     max_text_bytes: usize,
+    /// Whether validated claim page queries are compiled (`--compiled-pages`).
+    compile_pages: bool,
     cache: Mutex<Cache>,
     /// Requests that ran on a validation found before.
     validations_reused: AtomicU64,
@@ -76,8 +84,16 @@ struct Kept {
     document: Arc<ExecutableDocument>,
     /// The variables in `first` or `last` arguments, in any operation or fragment.
     pricing: Arc<[Name]>,
-    /// The validations that passed, with the complexity each was priced at, oldest first.
-    validated: Vec<(Validation, usize)>,
+    /// The validations that passed, oldest first.
+    validated: Vec<Passed>,
+}
+
+/// A validation that passed: the complexity it was priced at, and its operation compiled when it
+/// is a claim page query.
+struct Passed {
+    validation: Validation,
+    complexity: usize,
+    compiled: Option<Arc<CompiledPage>>,
 }
 
 /// What a validation of a kept text depends on besides the text: the operation and the values of
@@ -122,8 +138,12 @@ pub struct FreshDocument {
 /// What [`DocumentCache::prepare`] did for a request.
 pub enum Preparation {
     /// The request holds a copy of a kept parse, and repeats a request that passed the limits and
-    /// validation at `complexity`: it may run without validating again.
-    Validated { complexity: usize },
+    /// validation at `complexity`: it may run without validating again, and, when `compiled` is
+    /// given, without the executor.
+    Validated {
+        complexity: usize,
+        compiled: Option<Arc<CompiledPage>>,
+    },
     /// The request holds a copy of a kept parse, to validate; `key` is where its validation may be
     /// kept (`None` when its variables are not plain enough to reuse one).
     Reused { key: Option<ValidationKey> },
@@ -158,10 +178,12 @@ fn estimate(text: &str) -> usize {
 }
 
 impl DocumentCache {
-    /// An empty cache that parses texts of at most `max_text_bytes` (the query length limit).
-    pub fn new(max_text_bytes: usize) -> Self {
+    /// An empty cache that parses texts of at most `max_text_bytes` (the query length limit) and,
+    /// when `compile_pages`, compiles the claim page queries that pass validation.
+    pub fn new(max_text_bytes: usize, compile_pages: bool) -> Self {
         DocumentCache {
             max_text_bytes,
+            compile_pages,
             cache: Mutex::default(),
             validations_reused: AtomicU64::new(0),
         }
@@ -192,20 +214,20 @@ impl DocumentCache {
                             validation,
                         }
                     });
-                    let complexity = key.as_ref().and_then(|key| {
+                    let passed = key.as_ref().and_then(|key| {
                         kept.validated
                             .iter()
-                            .find(|(validation, _)| *validation == key.validation)
-                            .map(|(_, complexity)| *complexity)
+                            .find(|passed| passed.validation == key.validation)
+                            .map(|passed| (passed.complexity, passed.compiled.clone()))
                     });
-                    (kept.document.clone(), key, complexity)
+                    (kept.document.clone(), key, passed)
                 })
         };
-        if let Some((document, key, complexity)) = kept {
+        if let Some((document, key, passed)) = kept {
             request.set_parsed_query(ExecutableDocument::clone(&document));
-            if let Some(complexity) = complexity {
+            if let Some((complexity, compiled)) = passed {
                 self.validations_reused.fetch_add(1, Ordering::Relaxed);
-                return Preparation::Validated { complexity };
+                return Preparation::Validated { complexity, compiled };
             }
             return Preparation::Reused { key };
         }
@@ -253,7 +275,7 @@ impl DocumentCache {
         }
         cache.estimated_bytes += added;
         if let Some((key, complexity)) = validated {
-            remember(&mut cache, key, complexity);
+            remember(&mut cache, key, complexity, self.compile_pages);
         }
         while cache.estimated_bytes > MAX_ESTIMATED_BYTES || cache.documents.len() > MAX_DOCUMENTS {
             match cache.documents.pop_lru() {
@@ -266,7 +288,7 @@ impl DocumentCache {
     /// Keeps the validation of a request that ran on a kept document, unless the document has
     /// left the cache since.
     pub fn keep_validation(&self, key: ValidationKey, complexity: usize) {
-        remember(&mut self.lock(), key, complexity);
+        remember(&mut self.lock(), key, complexity, self.compile_pages);
     }
 
     /// Documents kept.
@@ -284,21 +306,29 @@ impl DocumentCache {
     }
 }
 
-fn remember(cache: &mut Cache, key: ValidationKey, complexity: usize) {
+fn remember(cache: &mut Cache, key: ValidationKey, complexity: usize, compile_pages: bool) {
     let Some(kept) = cache.documents.peek_mut(&key.text) else {
         return;
     };
     if kept
         .validated
         .iter()
-        .any(|(validation, _)| *validation == key.validation)
+        .any(|passed| passed.validation == key.validation)
     {
         return;
     }
     if kept.validated.len() >= MAX_VALIDATIONS_PER_DOCUMENT {
         kept.validated.remove(0);
     }
-    kept.validated.push((key.validation, complexity));
+    let compiled = compile_pages
+        .then(|| CompiledPage::compile(&kept.document, key.validation.operation.as_deref()))
+        .flatten()
+        .map(Arc::new);
+    kept.validated.push(Passed {
+        validation: key.validation,
+        complexity,
+        compiled,
+    });
 }
 
 /// What a validation of `request` depends on besides its text, or `None` when its variables are
@@ -467,7 +497,7 @@ mod tests {
 
     #[test]
     fn a_kept_document_is_handed_out_again_without_parsing() {
-        let cache = DocumentCache::new(usize::MAX);
+        let cache = DocumentCache::new(usize::MAX, true);
         let mut request = Request::new("{ __typename }");
         let Preparation::Parsed {
             fresh: Some(fresh), ..
@@ -491,7 +521,7 @@ mod tests {
 
     #[test]
     fn a_text_that_does_not_parse_or_is_too_long_is_not_prepared() {
-        let cache = DocumentCache::new(20);
+        let cache = DocumentCache::new(20, true);
         let broken = cache.prepare(&mut Request::new("{ broken"));
         assert!(matches!(broken, Preparation::Unparsed));
         let long = cache.prepare(&mut Request::new("{ __typename __typename }"));
@@ -500,7 +530,7 @@ mod tests {
 
     #[test]
     fn the_cache_stays_within_its_bounds() {
-        let cache = DocumentCache::new(usize::MAX);
+        let cache = DocumentCache::new(usize::MAX, true);
         for i in 0..MAX_DOCUMENTS + 10 {
             let mut request = Request::new(format!("{{ a{i}: __typename }}"));
             if let Preparation::Parsed {
@@ -534,11 +564,29 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_claim_page_validation_keeps_its_compiled_page_unless_compiling_is_off() {
+        const CLAIM: &str = "query C($slug: String!) { claim(slug: $slug) { slug } }";
+        for (compile_pages, compiled) in [(true, true), (false, false)] {
+            let cache = DocumentCache::new(usize::MAX, compile_pages);
+            assert!(!run(
+                &cache,
+                request(CLAIM, serde_json::json!({ "slug": "a" })),
+                3
+            ));
+            let mut again = request(CLAIM, serde_json::json!({ "slug": "b" }));
+            let Preparation::Validated { compiled: kept, .. } = cache.prepare(&mut again) else {
+                panic!("the second request should reuse the validation");
+            };
+            assert_eq!(kept.is_some(), compiled, "compile_pages = {compile_pages}");
+        }
+    }
+
     const PAGE: &str = "query Page($slug: String!, $n: Int) { claim(slug: $slug) { slug } claims(first: $n) { totalCount } }";
 
     #[test]
     fn a_validation_is_reused_for_the_same_operation_and_pricing_values_only() {
-        let cache = DocumentCache::new(usize::MAX);
+        let cache = DocumentCache::new(usize::MAX, true);
         assert!(!run(
             &cache,
             request(PAGE, serde_json::json!({ "slug": "a", "n": 5 })),
@@ -548,7 +596,11 @@ mod tests {
         let mut again = request(PAGE, serde_json::json!({ "slug": "b", "n": 5 }));
         assert!(matches!(
             cache.prepare(&mut again),
-            Preparation::Validated { complexity: 70 }
+            // Two root fields: not a claim page the compiled path answers.
+            Preparation::Validated {
+                complexity: 70,
+                compiled: None
+            }
         ));
         assert_eq!(cache.validations_reused(), 1);
         // Another page size prices the document anew.
@@ -560,7 +612,7 @@ mod tests {
         let mut large = request(PAGE, serde_json::json!({ "slug": "c", "n": 50 }));
         assert!(matches!(
             cache.prepare(&mut large),
-            Preparation::Validated { complexity: 700 }
+            Preparation::Validated { complexity: 700, .. }
         ));
         // Null and absent are different values.
         assert!(!run(
@@ -576,7 +628,7 @@ mod tests {
 
     #[test]
     fn variables_that_are_not_plainly_of_their_type_are_always_validated_in_full() {
-        let cache = DocumentCache::new(usize::MAX);
+        let cache = DocumentCache::new(usize::MAX, true);
         assert!(!run(
             &cache,
             request(PAGE, serde_json::json!({ "slug": "a", "n": 5 })),

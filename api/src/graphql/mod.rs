@@ -5,13 +5,16 @@
 //! DataLoader for rows, and wrap rows in the types below. Every relation goes through a loader, so a
 //! page costs the same number of SQL statements for 1 claim as for 50. Mutations turn their input
 //! into a `domain::write` change and hand it over; `curation` holds the caller, users,
-//! contributions and events.
+//! contributions and events. A claim page query seen before skips the resolvers altogether:
+//! `compiled` answers it from the same statements' rows (see `document_cache` for when).
 
+pub mod compiled;
 pub mod connection;
 pub mod curation;
 pub mod document_cache;
 pub mod enums;
 pub mod ids;
+pub mod json;
 pub mod limits;
 pub mod loaders;
 mod mutation;
@@ -44,6 +47,9 @@ pub struct SchemaOptions {
     pub introspection: bool,
     /// Whether validation errors suggest field names ("did you mean ...?").
     pub suggestions: bool,
+    /// Whether claim page queries validated before are answered from the page's rows without the
+    /// executor (see [`compiled`]). On by default; off runs every request on the executor.
+    pub compiled_pages: bool,
 }
 
 impl Default for SchemaOptions {
@@ -52,6 +58,7 @@ impl Default for SchemaOptions {
             limits: limits::Limits::default(),
             introspection: true,
             suggestions: true,
+            compiled_pages: true,
         }
     }
 }

@@ -22,14 +22,33 @@ use sea_orm::DbBackend;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::RequestLoader;
 use crate::graphql::loaders::{
-    ClaimKeys, DoiById, DoisCitedByStep, EvidenceByClaim, EvidenceTreeRow, MechanismDepth,
+    ClaimKeys, Db, DoiById, DoisCitedByStep, EvidenceByClaim, EvidenceTreeRow, MechanismDepth,
     MechanismStepsByMechanism, MechanismTrees, MechanismsByClaim, StudiesCitedByClaim, StudyByDoi, StudyById,
     claim_page_by_slug, load_evidence_trees, load_mechanism_trees, load_studies_cited_by_claims,
 };
 
+/// A selection the plan can be read from: async-graphql's look-ahead while resolving, or a
+/// compiled document's selection (see [`super::compiled`]).
+pub(crate) trait Selects: Sized {
+    /// The fields called `name` under this selection (all of them, whatever their aliases).
+    fn field(&self, name: &str) -> Self;
+    /// Whether the selection holds any field.
+    fn exists(&self) -> bool;
+}
+
+impl Selects for Lookahead<'_> {
+    fn field(&self, name: &str) -> Self {
+        Lookahead::field(self, name)
+    }
+
+    fn exists(&self) -> bool {
+        Lookahead::exists(self)
+    }
+}
+
 /// Whether any of the given selections exists.
-fn any(selections: &[Lookahead<'_>]) -> bool {
-    selections.iter().any(Lookahead::exists)
+fn any<S: Selects>(selections: &[S]) -> bool {
+    selections.iter().any(S::exists)
 }
 
 /// Prefetches what `claim` (the selection on each claim of a list) asks for, for all `claims`.
@@ -38,7 +57,7 @@ pub async fn prefetch_claims(loader: &RequestLoader, claim: &Lookahead<'_>, clai
         return Ok(());
     }
     let plan = Plan::of(claim);
-    let fetched = plan.fetch(loader, ClaimKeys::Ids(claims)).await?;
+    let fetched = plan.fetch(loader.loader(), ClaimKeys::Ids(claims)).await?;
     fetched.feed(loader, claims, &plan).await;
     Ok(())
 }
@@ -61,14 +80,27 @@ pub async fn claim_by_slug_with_page(
     slug: &str,
 ) -> ApiResult<Option<claim::Model>> {
     let plan = Plan::of(claim);
-    let db = loader.loader();
+    let Some((claim, fetched)) = read_claim_page(loader.loader(), &plan, slug).await? else {
+        return Ok(None);
+    };
+    fetched.feed(loader, &[claim.id], &plan).await;
+    Ok(Some(claim))
+}
+
+/// The claim with `slug` and what `plan` asks of it, as [`claim_by_slug_with_page`] reads them: a
+/// branch is `None` when the plan did not ask for it or when it was not read whole for this claim.
+pub(crate) async fn read_claim_page(
+    db: &Db,
+    plan: &Plan,
+    slug: &str,
+) -> ApiResult<Option<(claim::Model, Fetched)>> {
     // On PostgreSQL the page's statement reads the mechanisms too; on SQLite a second one does.
     let one_statement = db.db.get_database_backend() == DbBackend::Postgres;
     let depth = plan.depth.filter(|_| one_statement);
     let rest = Plan {
         depth: plan.depth.filter(|_| !one_statement),
         evidence: None,
-        ..plan
+        ..*plan
     };
     let (page, fetched) = tokio::try_join!(
         async {
@@ -76,39 +108,36 @@ pub async fn claim_by_slug_with_page(
                 .await
                 .map_err(ApiError::from)
         },
-        rest.fetch(loader, ClaimKeys::Slug(slug)),
+        rest.fetch(db, ClaimKeys::Slug(slug)),
     )?;
     let Some(page) = page else {
         return Ok(None);
     };
-    let id = page.claim.id;
-    let fetched = fetched.only_of(id);
-    Fetched {
+    let fetched = fetched.only_of(page.claim.id);
+    let fetched = Fetched {
         mechanisms: page.mechanisms.or(fetched.mechanisms),
         evidence: page.evidence,
         cited: fetched.cited,
-    }
-    .feed(loader, &[id], &plan)
-    .await;
-    Ok(Some(page.claim))
+    };
+    Ok(Some((page.claim, fetched)))
 }
 
 /// What a selection on claims asks the joined statements for; by default, nothing.
-#[derive(Clone, Copy, Default)]
-struct Plan {
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Plan {
     /// How deep the mechanisms statement reaches, when the selection reaches mechanisms.
-    depth: Option<MechanismDepth>,
+    pub depth: Option<MechanismDepth>,
     /// What the synthesis asks of the cited studies.
-    cited: Cited,
+    pub cited: Cited,
     /// Whether the studies cited need a statement of their own (the mechanisms one does not reach
     /// them).
-    synthesis_alone: bool,
+    pub synthesis_alone: bool,
     /// The evidence statement, when the selection reads evidence: (with studies, with their DOIs).
-    evidence: Option<(bool, bool)>,
+    pub evidence: Option<(bool, bool)>,
 }
 
 impl Plan {
-    fn of(claim: &Lookahead<'_>) -> Plan {
+    pub fn of<S: Selects>(claim: &S) -> Plan {
         if !claim.exists() {
             return Plan::default();
         }
@@ -155,8 +184,7 @@ impl Plan {
     }
 
     /// Runs the plan's statements, at the same time.
-    async fn fetch(&self, loader: &RequestLoader, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
-        let db = loader.loader();
+    async fn fetch(&self, db: &Db, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
         // Each statement's future is boxed when it runs: inline, the three (about 4 kB each, most of
         // it the database driver's) would make this future and every one awaiting it, up to the
         // root field's, 12-17 kB, copied at each level as they are built.
@@ -195,19 +223,19 @@ impl Plan {
 }
 
 /// What a selection on claims asks of the studies their steps cite.
-#[derive(Clone, Copy, Default)]
-struct Cited {
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Cited {
     /// Which they are (`studyCount` or `studies`).
-    count: bool,
+    pub count: bool,
     /// Their rows (`studies`).
-    studies: bool,
+    pub studies: bool,
 }
 
 /// What the plan's statements read, each `None` when it did not run.
-struct Fetched {
-    mechanisms: Option<MechanismTrees>,
-    evidence: Option<Vec<EvidenceTreeRow>>,
-    cited: Option<Vec<(i32, study::Model)>>,
+pub(crate) struct Fetched {
+    pub mechanisms: Option<MechanismTrees>,
+    pub evidence: Option<Vec<EvidenceTreeRow>>,
+    pub cited: Option<Vec<(i32, study::Model)>>,
 }
 
 impl Fetched {

@@ -238,17 +238,18 @@ pub struct EvidenceCounts {
 }
 
 impl EvidenceCounts {
-    fn of(rows: &[evidence::Model]) -> Self {
+    pub(crate) fn of<'a>(rows: impl IntoIterator<Item = &'a evidence::Model>) -> Self {
         use entity::values::Stance as S;
-        rows.iter().fold(EvidenceCounts::default(), |mut counts, row| {
-            match row.stance {
-                S::Supporting => counts.supporting += 1,
-                S::Contradicting => counts.contradicting += 1,
-                S::Inconclusive => counts.inconclusive += 1,
-            }
-            counts.total += 1;
-            counts
-        })
+        rows.into_iter()
+            .fold(EvidenceCounts::default(), |mut counts, row| {
+                match row.stance {
+                    S::Supporting => counts.supporting += 1,
+                    S::Contradicting => counts.contradicting += 1,
+                    S::Inconclusive => counts.inconclusive += 1,
+                }
+                counts.total += 1;
+                counts
+            })
     }
 }
 

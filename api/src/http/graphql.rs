@@ -36,6 +36,7 @@ use super::metrics::Outcome;
 use crate::domain::accounts;
 use crate::error::ErrorCode;
 use crate::graphql::document_cache::{Preparation, ValidationRecord, missing_variable};
+use crate::graphql::loaders::Db;
 use crate::graphql::{Caller, request_loader};
 use crate::rate_limit::{RateCharge, RateKey, RateSnapshot, cost_of_complexity};
 
@@ -387,6 +388,44 @@ async fn execute(
     if let Some(name) = &operation {
         tracing::Span::current().record("graphql.operation", name.as_str());
     }
+    let timeout = state.options.request_timeout;
+    if let Preparation::Validated { complexity, compiled } = &preparation {
+        // Priced before: charged here as validation would have charged it, and refused alike.
+        if let Some(charge) = &meter.0 {
+            charge.charge_document(cost_of_complexity(*complexity));
+        }
+        if let Some(refusal) = meter.over_budget() {
+            return refuse_counted(state, refusal, media);
+        }
+        if let Some(page) = compiled {
+            let db = Db::new(state.db.clone(), state.reads.clone());
+            let mut body = Vec::with_capacity(RESPONSE_BUFFER_BYTES);
+            body.extend_from_slice(b"{\"data\":");
+            let answered =
+                tokio::time::timeout(timeout, page.answer(&db, &request.variables, &mut body)).await;
+            match answered {
+                Ok(Ok(true)) => {
+                    body.push(b'}');
+                    state.metrics.record_compiled_page();
+                    state
+                        .metrics
+                        .record(operation.as_deref(), Outcome::Ok, &[], started.elapsed());
+                    let mut http = (StatusCode::OK, body).into_response();
+                    http.headers_mut()
+                        .insert(header::CONTENT_TYPE, media.content_type());
+                    return match get {
+                        Some(request_headers) => validated(http, request_headers).await,
+                        None => http,
+                    };
+                }
+                // Not answerable from the page's rows (a branch not read whole, an argument that
+                // does not fit), or the database failed: the executor answers, with its errors.
+                Ok(Ok(false)) => {}
+                Ok(Err(err)) => tracing::debug!(error.cause = ?err, "compiled page left to the executor"),
+                Err(_) => return timed_out(state, operation.as_deref(), started, media),
+            }
+        }
+    }
     // A loader in the schema's data would batch and cache across users: one per request.
     let mut request = request.data(request_loader(state.db.clone(), state.reads.clone()));
     if let Some(charge) = meter.charge() {
@@ -399,39 +438,11 @@ async fn execute(
         request = request.data(record.clone());
     }
     let schema = match preparation {
-        Preparation::Validated { complexity } => {
-            // Priced before: charged here as validation would have charged it, and refused alike.
-            if let Some(charge) = &meter.0 {
-                charge.charge_document(cost_of_complexity(complexity));
-            }
-            if let Some(refusal) = meter.over_budget() {
-                return refuse_counted(state, refusal, media);
-            }
-            &state.prevalidated
-        }
+        Preparation::Validated { .. } => &state.prevalidated,
         _ => &state.schema,
     };
-    let timeout = state.options.request_timeout;
     let Ok(mut response) = tokio::time::timeout(timeout, schema.execute(request)).await else {
-        // Dropping the execution cancels it; PostgreSQL's statement timeout bounds the database side.
-        tracing::warn!(timeout_ms = timeout.as_millis() as u64, "request timed out");
-        state.metrics.record(
-            operation.as_deref(),
-            Outcome::Timeout,
-            &[ErrorCode::Timeout.as_str()],
-            started.elapsed(),
-        );
-        tracing::Span::current().record("graphql.error_codes", ErrorCode::Timeout.as_str());
-        let message = format!(
-            "The request ran longer than {} ms and was stopped.",
-            timeout.as_millis()
-        );
-        return error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Timeout.as_str(),
-            &message,
-            media,
-        );
+        return timed_out(state, operation.as_deref(), started, media);
     };
     // Priced over the client's budget during validation: nothing ran.
     if let Some(refusal) = meter.over_budget() {
@@ -482,6 +493,30 @@ async fn execute(
         http = validated(http, request_headers).await;
     }
     http
+}
+
+/// The answer to a request stopped at the request timeout (503 with `TIMEOUT`).
+fn timed_out(state: &AppState, operation: Option<&str>, started: Instant, media: MediaType) -> Response {
+    // Dropping the execution cancels it; PostgreSQL's statement timeout bounds the database side.
+    let timeout = state.options.request_timeout;
+    tracing::warn!(timeout_ms = timeout.as_millis() as u64, "request timed out");
+    state.metrics.record(
+        operation,
+        Outcome::Timeout,
+        &[ErrorCode::Timeout.as_str()],
+        started.elapsed(),
+    );
+    tracing::Span::current().record("graphql.error_codes", ErrorCode::Timeout.as_str());
+    let message = format!(
+        "The request ran longer than {} ms and was stopped.",
+        timeout.as_millis()
+    );
+    error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Timeout.as_str(),
+        &message,
+        media,
+    )
 }
 
 /// How long shared caches and browsers may reuse a successful GET answer: public data only here,
@@ -972,7 +1007,7 @@ impl ResponseBody<'_> {
         };
         if let Some(data) = self.data {
             key(out, b"\"data\":");
-            super::json::write_value(out, data);
+            crate::graphql::json::write_value(out, data);
         }
         if !self.errors.is_empty() {
             key(out, b"\"errors\":");

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -66,9 +67,16 @@ struct Counters {
 #[derive(Default)]
 pub struct Metrics {
     counters: Mutex<Counters>,
+    /// Requests answered from a compiled claim page (see `graphql::compiled`), not the executor.
+    compiled_pages: AtomicU64,
 }
 
 impl Metrics {
+    /// Records that a request was answered from a compiled claim page.
+    pub fn record_compiled_page(&self) {
+        self.compiled_pages.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Records one GraphQL request.
     pub fn record(&self, operation: Option<&str>, outcome: Outcome, error_codes: &[&str], elapsed: Duration) {
         let Ok(mut counters) = self.counters.lock() else {
@@ -155,6 +163,15 @@ impl Metrics {
         let _ = writeln!(
             out,
             "claimgraph_graphql_validations_reused_total {validations_reused}"
+        );
+        out.push_str(
+            "# HELP claimgraph_graphql_compiled_pages_total GraphQL requests answered from a compiled claim page, without the executor.\n",
+        );
+        out.push_str("# TYPE claimgraph_graphql_compiled_pages_total counter\n");
+        let _ = writeln!(
+            out,
+            "claimgraph_graphql_compiled_pages_total {}",
+            self.compiled_pages.load(Ordering::Relaxed)
         );
         let (size, idle) = pool_use(db);
         out.push_str("# HELP claimgraph_db_pool_connections Open database connections in the pool.\n");

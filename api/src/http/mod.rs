@@ -4,7 +4,6 @@
 pub mod documents;
 mod graphiql;
 mod graphql;
-mod json;
 pub mod metrics;
 
 use std::sync::Arc;
@@ -99,7 +98,10 @@ impl AppState {
     /// The state with the given options.
     pub fn configured(db: DatabaseConnection, schema: SchemaOptions, options: HttpOptions) -> Self {
         AppState {
-            documents: Arc::new(DocumentCache::new(schema.limits.max_query_bytes)),
+            documents: Arc::new(DocumentCache::new(
+                schema.limits.max_query_bytes,
+                schema.compiled_pages,
+            )),
             prevalidated: build_prevalidated_schema(&schema),
             schema: build_schema_with(schema),
             reads: Reads::for_database(&db).map(Arc::new),

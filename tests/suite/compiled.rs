@@ -1,0 +1,324 @@
+//! Claim pages answered from their rows without the executor (`api::graphql::compiled`): a request
+//! whose document was validated before, and that the compiler accepts, gets the executor's answer,
+//! from the same statements (byte for byte where the executor's key order is the query's); anything
+//! else is left to the executor and still answered. Each case runs on an app with compiled pages off (the executor's answer) and on one
+//! with them on, twice: the first request validates, the second is the compiled one.
+
+use api::graphql::SchemaOptions;
+use api::http::HttpOptions;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, url_encode};
+
+/// `claimgraph_graphql_compiled_pages_total` from `/metrics`.
+async fn compiled_pages(app: &TestApp) -> u64 {
+    let text = app.get("/metrics").await.text();
+    text.lines()
+        .find_map(|line| line.strip_prefix("claimgraph_graphql_compiled_pages_total "))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no compiled pages counter in {text}"))
+}
+
+/// The seeded database with three generated claims, served with compiled pages on or off, and
+/// without rate limits (every case comes from one address).
+fn served(app: TestApp, compiled_pages: bool) -> TestApp {
+    let schema = SchemaOptions {
+        compiled_pages,
+        ..SchemaOptions::default()
+    };
+    let http = HttpOptions {
+        rate_limits: None,
+        ..HttpOptions::default()
+    };
+    app.reconfigured(schema, http)
+}
+
+/// Every field the compiled page answers, `__typename` on every object.
+const EVERY_FIELD: &str = r#"
+query Every($slug: String!) {
+  claim(slug: $slug) {
+    __typename id version slug statement population intervention comparator outcome effectDirection
+    createdAt updatedAt
+    synthesis { __typename text studyCount
+      studies { __typename id version title journal year design authors sampleSize retracted } }
+    mechanisms { __typename id version rank support label summary
+      steps { __typename id version position text
+        citations { __typename id value url
+          study { __typename id title design doi { __typename id value url } } } } }
+    evidenceCounts { __typename supporting contradicting inconclusive total }
+    evidence { __typename totalCount
+      pageInfo { __typename hasPreviousPage hasNextPage startCursor endCursor }
+      edges { __typename cursor
+        node { __typename id version stance note createdAt
+          study { __typename id title year doi { id value url } } } }
+      nodes { id stance } }
+    evidenceNeeds { __typename rank design cebmLevel startingCertainty description
+      metBy { __typename id title design } }
+  }
+}"#;
+
+/// Fragments (named, on an interface, inline without a type), aliases and a leaf asked twice.
+const FRAGMENTS: &str = r#"
+query Fragments($slug: String!) {
+  page: claim(slug: $slug) {
+    ...Head
+    ... on Node { id }
+    ... { slug }
+    id
+    ways: mechanisms { ...Way }
+    tally: evidenceCounts { all: total }
+  }
+}
+fragment Head on Claim { slug title: statement }
+fragment Way on Mechanism { rank steps { n: position citations { value } } }"#;
+
+/// The synthesis alone: its studies come from a statement of their own.
+const SYNTHESIS: &str = r#"
+query Synthesis($slug: String!) { claim(slug: $slug) { synthesis { studyCount studies { title } } } }"#;
+
+/// One evidence page, by the page arguments given as variables.
+const EVIDENCE_PAGE: &str = r#"
+query Evidence($slug: String!, $first: Int, $after: String, $last: Int, $before: String) {
+  claim(slug: $slug) {
+    evidence(first: $first, after: $after, last: $last, before: $before) {
+      totalCount pageInfo { hasPreviousPage hasNextPage startCursor endCursor }
+      edges { cursor node { stance study { title } } }
+    }
+  }
+}"#;
+
+/// (query, variables, whether the compiled page answers it)
+fn cases(cursor: &str) -> Vec<(&'static str, Value, bool)> {
+    let slug = |s: &str| json!({ "slug": s });
+    vec![
+        (CLAIM_PAGE, slug(SEED_SLUG), true),
+        (CLAIM_PAGE, slug("claim-002"), true),
+        // The resolver trims the slug; an unknown claim is null.
+        (CLAIM_PAGE, slug("  claim-003 "), true),
+        (CLAIM_PAGE, slug("no-such-claim"), true),
+        (EVERY_FIELD, slug(SEED_SLUG), true),
+        (EVERY_FIELD, slug("claim-001"), true),
+        (FRAGMENTS, slug(SEED_SLUG), true),
+        (SYNTHESIS, slug("claim-002"), true),
+        (EVIDENCE_PAGE, json!({ "slug": "claim-001", "first": 1 }), true),
+        (EVIDENCE_PAGE, json!({ "slug": "claim-001", "last": 1 }), true),
+        (
+            EVIDENCE_PAGE,
+            json!({ "slug": "claim-001", "first": 1, "after": cursor }),
+            true,
+        ),
+        (
+            r#"{ claim(slug: "claim-001") { evidence(stance: CONTRADICTING) { totalCount edges { node { stance } } } } }"#,
+            json!({}),
+            true,
+        ),
+        // A variable's default stands in for an absent value.
+        (
+            r#"query Default($slug: String! = "rest-pause-training") { claim(slug: $slug) { slug } }"#,
+            json!({}),
+            true,
+        ),
+        // Arguments the page cannot take: the executor's error, from the executor.
+        (
+            EVIDENCE_PAGE,
+            json!({ "slug": "claim-001", "first": 1, "last": 1 }),
+            false,
+        ),
+        (
+            EVIDENCE_PAGE,
+            json!({ "slug": "claim-001", "after": "not a cursor" }),
+            false,
+        ),
+        // Fields the page's rows do not hold, and directives: left to the executor.
+        (
+            r#"query Up($slug: String!) { claim(slug: $slug) { mechanisms { claim { slug } } } }"#,
+            slug(SEED_SLUG),
+            false,
+        ),
+        (
+            r#"query Skip($slug: String!, $yes: Boolean!) { claim(slug: $slug) { slug @include(if: $yes) id } }"#,
+            json!({ "slug": SEED_SLUG, "yes": false }),
+            false,
+        ),
+        (
+            r#"query Metby($slug: String!) { claim(slug: $slug) { evidenceNeeds { metBy { doi { value } } } } }"#,
+            slug(SEED_SLUG),
+            false,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_compiled_page_answers_what_the_executor_answers() {
+    let app = TestApp::seeded().await;
+    app.load_generated(3).await;
+    let executor = served(app, false);
+    let first_page = executor
+        .data(EVIDENCE_PAGE, json!({ "slug": "claim-001", "first": 1 }))
+        .await;
+    let cursor = first_page["claim"]["evidence"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("an end cursor")
+        .to_owned();
+    let cases = cases(&cursor);
+    let mut expected = Vec::new();
+    for (query, variables, _) in &cases {
+        let answer = executor.post_graphql(query, variables.clone()).await;
+        let statements = executor.statements();
+        let again = executor.post_graphql(query, variables.clone()).await;
+        assert_eq!(
+            answer.json(),
+            again.json(),
+            "the executor answers {query} alike twice"
+        );
+        expected.push((answer, executor.statements() - statements));
+    }
+    assert_eq!(compiled_pages(&executor).await, 0, "compiled pages are off");
+
+    let app = served(executor, true);
+    for ((query, variables, compiles), (expected, executor_cost)) in cases.iter().zip(&expected) {
+        // The first request of a text validates it (or repeats an earlier case's text).
+        let validating = app.post_graphql(query, variables.clone()).await;
+        let before = compiled_pages(&app).await;
+        let statements = app.statements();
+        let repeated = app.post_graphql(query, variables.clone()).await;
+        let cost = app.statements() - statements;
+        let answered = compiled_pages(&app).await - before;
+        assert_eq!(
+            answered,
+            u64::from(*compiles),
+            "compiled: {query} with {variables}"
+        );
+        for answer in [&validating, &repeated] {
+            assert_eq!(answer.status, expected.status, "{query} with {variables}");
+            assert_eq!(
+                answer.header("content-type"),
+                expected.header("content-type"),
+                "{query}"
+            );
+            assert_eq!(answer.json(), expected.json(), "{query} with {variables}");
+            // The executor orders the keys of a parallel object (Claim) as its fields finish; a
+            // page whose every field was prefetched finishes them in the query's order.
+            if *query == CLAIM_PAGE {
+                assert_same(
+                    &answer.text(),
+                    &expected.text(),
+                    &format!("{query} with {variables}"),
+                );
+            }
+        }
+        // The page's statements, as the executor runs them (a claim page: 1 on PostgreSQL, 2 on
+        // SQLite); never more. Fewer where the executor looks up a row the page already holds (the
+        // DOI of a cited DOI's study).
+        assert!(
+            cost <= *executor_cost,
+            "statements for {query} with {variables}: {cost} > {executor_cost}"
+        );
+        if *query == CLAIM_PAGE || !compiles {
+            assert_eq!(cost, *executor_cost, "statements for {query} with {variables}");
+        }
+    }
+    assert!(
+        expected.iter().any(|(e, _)| e.text().contains("\"errors\"")),
+        "the cases include an executor error"
+    );
+}
+
+/// Asserts two answers are the same text, showing where they part when they are not.
+fn assert_same(answer: &str, expected: &str, what: &str) {
+    if answer == expected {
+        return;
+    }
+    let at = answer
+        .bytes()
+        .zip(expected.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(answer.len().min(expected.len()));
+    let around = |text: &str| {
+        let start = text.floor_char_boundary(at.saturating_sub(120));
+        let end = text.ceil_char_boundary((at + 120).min(text.len()));
+        text[start..end].to_owned()
+    };
+    panic!(
+        "{what}: the answers part at byte {at}\n compiled: {}\n executor: {}",
+        around(answer),
+        around(expected)
+    );
+}
+
+#[tokio::test]
+async fn a_compiled_page_writes_its_keys_in_the_query_order() {
+    let app = served(TestApp::seeded().await, true);
+    let variables = json!({ "slug": SEED_SLUG });
+    app.post_graphql(EVERY_FIELD, variables.clone()).await;
+    let text = app.post_graphql(EVERY_FIELD, variables).await.text();
+    assert_eq!(compiled_pages(&app).await, 1);
+    let keys = [
+        "__typename",
+        "id",
+        "version",
+        "slug",
+        "statement",
+        "population",
+        "intervention",
+        "comparator",
+        "outcome",
+        "effectDirection",
+        "createdAt",
+        "updatedAt",
+        "synthesis",
+        "mechanisms",
+        "evidenceCounts",
+        "evidence",
+        "evidenceNeeds",
+    ];
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|key| {
+            text.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("no {key} in {text}"))
+        })
+        .collect();
+    assert!(at.is_sorted(), "the claim's keys in the query's order: {text}");
+}
+
+#[tokio::test]
+async fn a_compiled_page_over_get_keeps_its_etag_and_revalidates() {
+    let app = served(TestApp::seeded().await, true);
+    let uri = format!(
+        "/graphql?query={}&variables={}",
+        url_encode(CLAIM_PAGE),
+        url_encode(&json!({ "slug": SEED_SLUG }).to_string())
+    );
+    let validating = app.get(&uri).await;
+    let compiled = app.get(&uri).await;
+    assert_eq!(compiled_pages(&app).await, 1);
+    assert_eq!(validating.status, StatusCode::OK);
+    assert_eq!(compiled.text(), validating.text());
+    let etag = compiled.header("etag").expect("an ETag").to_owned();
+    assert_eq!(validating.header("etag"), Some(etag.as_str()));
+    assert_eq!(
+        compiled.header("cache-control"),
+        validating.header("cache-control")
+    );
+    let revalidated = app
+        .request(
+            axum::http::Request::get(&uri)
+                .header("if-none-match", &etag)
+                .body(axum::body::Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(compiled_pages(&app).await, 2);
+}
+
+#[tokio::test]
+async fn compiled_pages_off_answers_every_request_on_the_executor() {
+    let app = served(TestApp::seeded().await, false);
+    for _ in 0..3 {
+        let answer = app.post_graphql(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    assert_eq!(compiled_pages(&app).await, 0);
+}
