@@ -35,6 +35,7 @@ use super::documents::DocumentHash;
 use super::metrics::Outcome;
 use crate::domain::accounts;
 use crate::error::ErrorCode;
+use crate::graphql::compiled::CompiledPage;
 use crate::graphql::document_cache::{Preparation, ValidationRecord, missing_variable};
 use crate::graphql::loaders::Db;
 use crate::graphql::{Caller, request_loader};
@@ -397,33 +398,19 @@ async fn execute(
         if let Some(refusal) = meter.over_budget() {
             return refuse_counted(state, refusal, media);
         }
-        if let Some(page) = compiled {
-            let db = Db::new(state.db.clone(), state.reads.clone());
-            let mut body = Vec::with_capacity(RESPONSE_BUFFER_BYTES);
-            body.extend_from_slice(b"{\"data\":");
-            let answered =
-                tokio::time::timeout(timeout, page.answer(&db, &request.variables, &mut body)).await;
-            match answered {
-                Ok(Ok(true)) => {
-                    body.push(b'}');
-                    state.metrics.record_compiled_page();
-                    state
-                        .metrics
-                        .record(operation.as_deref(), Outcome::Ok, &[], started.elapsed());
-                    let mut http = (StatusCode::OK, body).into_response();
-                    http.headers_mut()
-                        .insert(header::CONTENT_TYPE, media.content_type());
-                    return match get {
-                        Some(request_headers) => validated(http, request_headers).await,
-                        None => http,
-                    };
-                }
-                // Not answerable from the page's rows (a branch not read whole, an argument that
-                // does not fit), or the database failed: the executor answers, with its errors.
-                Ok(Ok(false)) => {}
-                Ok(Err(err)) => tracing::debug!(error.cause = ?err, "compiled page left to the executor"),
-                Err(_) => return timed_out(state, operation.as_deref(), started, media),
-            }
+        if let Some(page) = compiled
+            && let Some(http) = answer_compiled(
+                state,
+                page,
+                &request.variables,
+                media,
+                get,
+                operation.as_deref(),
+                started,
+            )
+            .await
+        {
+            return http;
         }
     }
     // A loader in the schema's data would batch and cache across users: one per request.
@@ -492,6 +479,51 @@ async fn execute(
     if let Some(request_headers) = cacheable {
         http = validated(http, request_headers).await;
     }
+    http
+}
+
+/// Answers a request from its compiled claim page; `None` when the executor should answer it: the
+/// page's rows do not hold the answer (a branch not read whole, an argument that does not fit), or
+/// the database failed (the executor then reports it with its errors).
+async fn answer_compiled(
+    state: &AppState,
+    page: &CompiledPage,
+    variables: &Variables,
+    media: MediaType,
+    get: Option<&HeaderMap>,
+    operation: Option<&str>,
+    started: Instant,
+) -> Option<Response> {
+    let db = Db::new(state.db.clone(), state.reads.clone());
+    let mut body = Vec::with_capacity(RESPONSE_BUFFER_BYTES);
+    body.extend_from_slice(b"{\"data\":");
+    let timeout = state.options.request_timeout;
+    match tokio::time::timeout(timeout, page.answer(&db, variables, &mut body)).await {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => return None,
+        Ok(Err(err)) => {
+            tracing::debug!(error.cause = ?err, "a compiled page left to the executor");
+            return None;
+        }
+        Err(_) => return Some(timed_out(state, operation, started, media)),
+    }
+    body.push(b'}');
+    state.metrics.record_compiled_page();
+    state
+        .metrics
+        .record(operation, Outcome::Ok, &[], started.elapsed());
+    let http = json_response(StatusCode::OK, body, media);
+    Some(match get {
+        Some(request_headers) => validated(http, request_headers).await,
+        None => http,
+    })
+}
+
+/// A response of `body`, JSON in `media`.
+fn json_response(status: StatusCode, body: Vec<u8>, media: MediaType) -> Response {
+    let mut http = (status, body).into_response();
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
     http
 }
 
@@ -1060,9 +1092,8 @@ fn respond(response: async_graphql::Response, media: MediaType) -> Response {
     } else {
         StatusCode::OK
     };
-    let mut http = (status, body).into_response();
+    let mut http = json_response(status, body, media);
     let headers = http.headers_mut();
-    headers.insert(header::CONTENT_TYPE, media.content_type());
     if response.is_ok()
         && let Some(cache_control) = response.cache_control.value()
         && let Ok(value) = HeaderValue::from_str(&cache_control)
