@@ -1,0 +1,98 @@
+//! The benchmark's database row for SQLite (`tests/bench/run`): a claim page's statements alone, as
+//! the server runs them (the claim by slug with its evidence down to the studies' DOIs, and its
+//! mechanisms down to the cited studies: `api::graphql::loaders`), rows decoded, for a random
+//! generated claim each time; no GraphQL, no JSON, no HTTP. On PostgreSQL, pgbench gives the
+//! database's own speed; SQLite runs inside the server, so this is its counterpart: what reading the
+//! pages costs, and how that changes with the size of the database.
+//!
+//! Usage: `page_reads DATABASE_URL CLAIMS SECONDS TASKS` (slugs `gen-000001` .. `gen-CLAIMS`, as
+//! `claimgraph generate` writes them). Prints one line:
+//! `RESULT pages=P duration_s=S rps=R p50_us=A p99_us=B errors=E`.
+
+use std::time::{Duration, Instant};
+
+use api::graphql::loaders::{ClaimKeys, Db, MechanismDepth, claim_page_by_slug, load_mechanism_trees};
+use api::reads::Reads;
+
+/// One task's count of pages, its failures and each page's time in microseconds.
+#[derive(Default)]
+struct Tally {
+    pages: u64,
+    errors: u64,
+    micros: Vec<u32>,
+}
+
+/// Reads random claim pages until `deadline`.
+async fn read_pages(db: Db, claims: u64, deadline: Instant, mut seed: u64) -> Tally {
+    let mut tally = Tally::default();
+    let sqlite = db.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    while Instant::now() < deadline {
+        // xorshift64: a fixed sequence per task, as the wrk script's.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let slug = format!("gen-{:06}", seed % claims + 1);
+        let started = Instant::now();
+        // As the server reads the ClaimPage query: one statement on PostgreSQL, two on SQLite.
+        let depth = (!sqlite).then_some(MechanismDepth::Studies);
+        let page = claim_page_by_slug(&db, &slug, Some((true, true)), depth).await;
+        let mechanisms = if sqlite {
+            load_mechanism_trees(&db, ClaimKeys::Slug(&slug), MechanismDepth::Studies)
+                .await
+                .map(|trees| !trees.mechanisms.is_empty())
+        } else {
+            Ok(true)
+        };
+        match (page, mechanisms) {
+            (Ok(Some(_)), Ok(true)) => tally.pages += 1,
+            _ => tally.errors += 1,
+        }
+        tally
+            .micros
+            .push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+    }
+    tally
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [url, claims, seconds, tasks] = args.as_slice() else {
+        return Err("usage: page_reads DATABASE_URL CLAIMS SECONDS TASKS".into());
+    };
+    let claims: u64 = claims.parse()?;
+    let seconds: u64 = seconds.parse()?;
+    let tasks: u64 = tasks.parse()?;
+    let connection = api::db::connect(url, None).await?;
+    let reads = Reads::for_database(&connection).map(std::sync::Arc::new);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let handles: Vec<_> = (0..tasks)
+        .map(|task| {
+            let db = Db::new(connection.clone(), reads.clone());
+            tokio::spawn(read_pages(db, claims, deadline, 1000 + task))
+        })
+        .collect();
+    let mut all = Tally::default();
+    for handle in handles {
+        let tally = handle.await?;
+        all.pages += tally.pages;
+        all.errors += tally.errors;
+        all.micros.extend(tally.micros);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.micros.sort_unstable();
+    let percentile = |p: f64| {
+        let at = ((all.micros.len() as f64 * p) as usize).min(all.micros.len().saturating_sub(1));
+        all.micros.get(at).copied().unwrap_or(0)
+    };
+    println!(
+        "RESULT pages={} duration_s={elapsed:.3} rps={:.1} p50_us={} p99_us={} errors={}",
+        all.pages,
+        all.pages as f64 / elapsed,
+        percentile(0.5),
+        percentile(0.99),
+        all.errors
+    );
+    Ok(())
+}
