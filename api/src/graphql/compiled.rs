@@ -31,6 +31,7 @@ use entity::{doi, evidence, mechanism, mechanism_step, study};
 use crate::domain::evidence_needs::{Pico, evidence_ladder};
 use crate::error::ApiResult;
 use crate::graphql::connection::{PageArgs, Total, decode_id_cursor, paginate_loaded};
+use crate::graphql::document_cache::chosen_operation;
 use crate::graphql::enums::{EffectDirection, GradeCertainty, Stance, StudyDesign, Support};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::json::write_str;
@@ -84,6 +85,7 @@ struct EvidenceArgs {
     before: Option<Arg>,
 }
 
+/// A field of `Claim` the compiled page answers; a relation holds the selection under it.
 #[derive(Debug)]
 enum ClaimField {
     Typename,
@@ -105,6 +107,7 @@ enum ClaimField {
     EvidenceNeeds(Vec<Selected<NeedField>>),
 }
 
+/// A field of `ClaimSynthesis`.
 #[derive(Debug)]
 enum SynthesisField {
     Typename,
@@ -113,6 +116,7 @@ enum SynthesisField {
     Studies(Vec<Selected<StudyField>>),
 }
 
+/// A field of `Mechanism`.
 #[derive(Debug)]
 enum MechanismField {
     Typename,
@@ -125,6 +129,7 @@ enum MechanismField {
     Steps(Vec<Selected<StepField>>),
 }
 
+/// A field of `MechanismStep`.
 #[derive(Debug)]
 enum StepField {
     Typename,
@@ -135,6 +140,7 @@ enum StepField {
     Citations(Vec<Selected<DoiField>>),
 }
 
+/// A field of `Doi`.
 #[derive(Debug)]
 enum DoiField {
     Typename,
@@ -144,6 +150,7 @@ enum DoiField {
     Study(Vec<Selected<StudyField>>),
 }
 
+/// A field of `Study`.
 #[derive(Debug)]
 enum StudyField {
     Typename,
@@ -159,6 +166,7 @@ enum StudyField {
     Doi(Vec<Selected<DoiField>>),
 }
 
+/// A field of `EvidenceCounts`.
 #[derive(Debug)]
 enum CountsField {
     Typename,
@@ -168,6 +176,7 @@ enum CountsField {
     Total,
 }
 
+/// A field of `EvidenceConnection`.
 #[derive(Debug)]
 enum ConnectionField {
     Typename,
@@ -177,6 +186,7 @@ enum ConnectionField {
     TotalCount,
 }
 
+/// A field of `EvidenceEdge`.
 #[derive(Debug)]
 enum EdgeField {
     Typename,
@@ -184,6 +194,7 @@ enum EdgeField {
     Node(Vec<Selected<EvidenceField>>),
 }
 
+/// A field of `Evidence`.
 #[derive(Debug)]
 enum EvidenceField {
     Typename,
@@ -195,6 +206,7 @@ enum EvidenceField {
     Study(Vec<Selected<StudyField>>),
 }
 
+/// A field of `PageInfo`.
 #[derive(Debug)]
 enum PageInfoField {
     Typename,
@@ -204,6 +216,7 @@ enum PageInfoField {
     EndCursor,
 }
 
+/// A field of `EvidenceNeed`.
 #[derive(Debug)]
 enum NeedField {
     Typename,
@@ -235,15 +248,7 @@ impl CompiledPage {
     /// Compiles the operation `operation_name` of `document`, when it is a claim page query this
     /// module answers whole; `None` otherwise.
     pub fn compile(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<CompiledPage> {
-        use async_graphql::parser::types::DocumentOperations;
-        let operation = match (&document.operations, operation_name) {
-            (DocumentOperations::Single(operation), None) => &operation.node,
-            (DocumentOperations::Multiple(operations), Some(name)) => &operations.get(name)?.node,
-            (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-                &operations.values().next()?.node
-            }
-            _ => return None,
-        };
+        let operation = chosen_operation(document, operation_name)?;
         if operation.ty != OperationType::Query || !operation.directives.is_empty() {
             return None;
         }
@@ -737,8 +742,8 @@ struct CitedStudies<'p> {
     studies: Vec<&'p study::Model>,
 }
 
-/// `items` looked up by `ids` in order, as a DataLoader's `load_many` answers: an id found once,
-/// a missing one skipped.
+/// The studies of `ids` in `found`, in the order of `ids`, as a DataLoader's `load_many` answers:
+/// an id repeated is answered once, a missing one skipped.
 fn look_up<'p>(
     ids: impl Iterator<Item = i32>,
     found: &HashMap<i32, &'p study::Model>,

@@ -87,7 +87,7 @@ pub enum ContributionStatus {
 pub struct User(pub user::Model);
 
 /// A person who signs requests with an API token.
-#[Object]
+#[Object(serial)]
 impl User {
     /// The user's global ID.
     pub async fn id(&self) -> ID {
@@ -155,7 +155,7 @@ pub struct Contribution(pub contribution::Model);
 
 /// A contributor's proposed change, waiting for a moderator or reviewed by one. Only its author and
 /// moderators can see it.
-#[Object]
+#[Object(serial)]
 impl Contribution {
     /// The contribution's global ID.
     pub async fn id(&self) -> ID {
@@ -231,7 +231,7 @@ pub struct Event(pub event::Model);
 
 /// One applied change in the audit log: who did what to which node, when, and the values before and
 /// after. Events are never edited or removed.
-#[Object]
+#[Object(serial)]
 impl Event {
     /// The event's global ID.
     pub async fn id(&self) -> ID {

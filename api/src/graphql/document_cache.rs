@@ -372,7 +372,7 @@ pub fn missing_variable(request: &mut Request) -> Option<(String, String)> {
 }
 
 /// The operation a request runs, as execution chooses it.
-fn chosen_operation<'a>(
+pub(crate) fn chosen_operation<'a>(
     document: &'a ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'a OperationDefinition> {
