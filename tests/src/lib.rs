@@ -232,6 +232,16 @@ impl TestApp {
             .await
     }
 
+    /// The value of the unlabelled counter `name` on `/metrics`.
+    pub async fn counter(&self, name: &str) -> u64 {
+        let text = self.get("/metrics").await.text();
+        let prefix = format!("{name} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|count| count.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    }
+
     /// POSTs a GraphQL request as JSON and returns the whole response body.
     pub async fn post_graphql(&self, query: &str, variables: Value) -> TestResponse {
         let body = json!({ "query": query, "variables": variables }).to_string();

@@ -12,11 +12,7 @@ use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, url_encode};
 
 /// `claimgraph_graphql_compiled_pages_total` from `/metrics`.
 async fn compiled_pages(app: &TestApp) -> u64 {
-    let text = app.get("/metrics").await.text();
-    text.lines()
-        .find_map(|line| line.strip_prefix("claimgraph_graphql_compiled_pages_total "))
-        .and_then(|count| count.parse().ok())
-        .unwrap_or_else(|| panic!("no compiled pages counter in {text}"))
+    app.counter("claimgraph_graphql_compiled_pages_total").await
 }
 
 /// The seeded database with three generated claims, served with compiled pages on or off, and

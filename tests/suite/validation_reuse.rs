@@ -14,11 +14,7 @@ use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, assert_refusal, claim_page_selection
 
 /// `claimgraph_graphql_validations_reused_total` from `/metrics`.
 async fn reused(app: &TestApp) -> u64 {
-    let text = app.get("/metrics").await.text();
-    text.lines()
-        .find_map(|line| line.strip_prefix("claimgraph_graphql_validations_reused_total "))
-        .and_then(|count| count.parse().ok())
-        .unwrap_or_else(|| panic!("no validations counter in {text}"))
+    app.counter("claimgraph_graphql_validations_reused_total").await
 }
 
 #[tokio::test]
