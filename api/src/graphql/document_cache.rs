@@ -320,10 +320,19 @@ fn remember(cache: &mut Cache, key: ValidationKey, complexity: usize, compile_pa
     if kept.validated.len() >= MAX_VALIDATIONS_PER_DOCUMENT {
         kept.validated.remove(0);
     }
-    let compiled = compile_pages
-        .then(|| CompiledPage::compile(&kept.document, key.validation.operation.as_deref()))
-        .flatten()
-        .map(Arc::new);
+    // Compiled once per operation: the page depends on the text and the operation, not on the
+    // values that priced it, and a text priced many ways keeps one compiled page.
+    let same_operation = kept
+        .validated
+        .iter()
+        .find(|passed| passed.validation.operation == key.validation.operation);
+    let compiled = match same_operation {
+        Some(passed) => passed.compiled.clone(),
+        None => compile_pages
+            .then(|| CompiledPage::compile(&kept.document, key.validation.operation.as_deref()))
+            .flatten()
+            .map(Arc::new),
+    };
     kept.validated.push(Passed {
         validation: key.validation,
         complexity,
@@ -580,6 +589,29 @@ mod tests {
             };
             assert_eq!(kept.is_some(), compiled, "compile_pages = {compile_pages}");
         }
+    }
+
+    #[test]
+    fn validations_of_one_operation_share_its_compiled_page() {
+        const PRICED: &str =
+            "query C($slug: String!, $n: Int) { claim(slug: $slug) { evidence(first: $n) { totalCount } } }";
+        let cache = DocumentCache::new(usize::MAX, true);
+        let mut compiled = Vec::new();
+        for n in [1, 2] {
+            let variables = serde_json::json!({ "slug": "a", "n": n });
+            assert!(!run(&cache, request(PRICED, variables.clone()), 3));
+            let Preparation::Validated {
+                compiled: Some(page), ..
+            } = cache.prepare(&mut request(PRICED, variables))
+            else {
+                panic!("the request should run on its compiled page");
+            };
+            compiled.push(page);
+        }
+        assert!(
+            Arc::ptr_eq(&compiled[0], &compiled[1]),
+            "one compiled page for both prices"
+        );
     }
 
     const PAGE: &str = "query Page($slug: String!, $n: Int) { claim(slug: $slug) { slug } claims(first: $n) { totalCount } }";
