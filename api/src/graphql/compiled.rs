@@ -337,9 +337,9 @@ impl<'d> Compiler<'d> {
         type_name: &str,
         depth: usize,
     ) -> Option<Vec<&'d Positioned<Field>>> {
-        let mut fields: Vec<&'d Positioned<Field>> = Vec::new();
+        let mut fields = Fields::default();
         self.collect(set, type_name, depth, &mut fields)?;
-        Some(fields)
+        Some(fields.list)
     }
 
     fn collect(
@@ -347,7 +347,7 @@ impl<'d> Compiler<'d> {
         set: &'d SelectionSet,
         type_name: &str,
         depth: usize,
-        fields: &mut Vec<&'d Positioned<Field>>,
+        fields: &mut Fields<'d>,
     ) -> Option<()> {
         if depth > MAX_FRAGMENT_DEPTH {
             return None;
@@ -360,9 +360,12 @@ impl<'d> Compiler<'d> {
                         return None;
                     }
                     let key = field.node.response_key().node.as_str();
-                    match fields.iter().find(|f| f.node.response_key().node == key) {
-                        None => fields.push(field),
-                        Some(first) if same_leaf(&first.node, &field.node) => {}
+                    match fields.at.get(key) {
+                        None => {
+                            fields.at.insert(key, fields.list.len());
+                            fields.list.push(field);
+                        }
+                        Some(&first) if same_leaf(&fields.list[first].node, &field.node) => {}
                         Some(_) => return None,
                     }
                 }
@@ -409,7 +412,7 @@ impl<'d> Compiler<'d> {
     }
 
     /// The selection `set` on type `type_name`, each field compiled by `compile` (given its name
-    /// and the field), with no arguments allowed.
+    /// and the field; `None` refuses the field, and with it the page).
     fn object<F>(
         &self,
         set: &'d SelectionSet,
@@ -649,6 +652,14 @@ impl<'d> Compiler<'d> {
             })
         })
     }
+}
+
+/// A selection set's fields as [`Compiler::fields`] collects them: in order, and where each
+/// response key first appears.
+#[derive(Default)]
+struct Fields<'d> {
+    list: Vec<&'d Positioned<Field>>,
+    at: HashMap<&'d str, usize>,
 }
 
 /// The object types of the page that implement `Node`.
