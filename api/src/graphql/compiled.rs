@@ -290,28 +290,14 @@ impl CompiledPage {
     /// returns true, or returns false (with `out` as it was) when the executor should answer:
     /// a branch was not read whole, or an argument does not fit.
     pub async fn answer(&self, db: &Db, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<bool> {
-        let Some(Value::String(slug)) = self.slug.value(variables) else {
-            return Ok(false);
-        };
-        // Arguments that do not fit are the executor's to refuse, before anything is read.
-        let fits = self.claim.iter().all(|selected| match &selected.field {
-            ClaimField::Evidence(args, _) => evidence_page(args, variables).is_some(),
-            _ => true,
-        });
-        if !fits {
-            return Ok(false);
-        }
-        let Some((claim, fetched)) = read_claim_page(db, &self.plan, slug.trim()).await? else {
-            out.extend_from_slice(&self.key);
-            out.extend_from_slice(b"null}");
-            return Ok(true);
-        };
-        let page = Page {
-            claim,
-            mechanisms: fetched.mechanisms,
-            evidence: fetched.evidence,
-            cited: fetched.cited,
-            variables,
+        let page = match self.read(db, variables).await? {
+            Read::Executor => return Ok(false),
+            Read::Missing => {
+                out.extend_from_slice(&self.key);
+                out.extend_from_slice(b"null}");
+                return Ok(true);
+            }
+            Read::Found(page) => page,
         };
         let Some(cited) = page.cited_studies(&self.plan) else {
             return Ok(false);
@@ -325,6 +311,50 @@ impl CompiledPage {
         out.push(b'}');
         Ok(true)
     }
+
+    /// Runs the page's statements for a request with `variables`, as [`CompiledPage::answer`]
+    /// does, without writing anything: whether the claim was found with every branch read whole.
+    /// For the benchmark's database row (`tests/src/bin/page_reads.rs`).
+    pub async fn read_rows(&self, db: &Db, variables: &Variables) -> ApiResult<bool> {
+        Ok(matches!(self.read(db, variables).await?, Read::Found(_)))
+    }
+
+    async fn read<'v>(&self, db: &Db, variables: &'v Variables) -> ApiResult<Read<'v>> {
+        let Some(Value::String(slug)) = self.slug.value(variables) else {
+            return Ok(Read::Executor);
+        };
+        // Arguments that do not fit are the executor's to refuse, before anything is read.
+        let fits = self.claim.iter().all(|selected| match &selected.field {
+            ClaimField::Evidence(args, _) => evidence_page(args, variables).is_some(),
+            _ => true,
+        });
+        if !fits {
+            return Ok(Read::Executor);
+        }
+        let Some((claim, fetched)) = read_claim_page(db, &self.plan, slug.trim()).await? else {
+            return Ok(Read::Missing);
+        };
+        Ok(Read::Found(Page {
+            claim,
+            mechanisms: fetched.mechanisms,
+            evidence: fetched.evidence,
+            cited: fetched.cited,
+            variables,
+        }))
+    }
+}
+
+/// What reading a compiled page found.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per request and matched at once; a box would be an allocation per page"
+)]
+enum Read<'v> {
+    /// Nothing the page can answer: the executor answers.
+    Executor,
+    /// No claim has the slug.
+    Missing,
+    Found(Page<'v>),
 }
 
 impl<'d> Compiler<'d> {
@@ -412,17 +442,22 @@ impl<'d> Compiler<'d> {
     }
 
     /// The selection `set` on type `type_name`, each field compiled by `compile` (given its name
-    /// and the field; `None` refuses the field, and with it the page).
+    /// and the field; `None` refuses the field, and with it the page). A field with arguments is
+    /// refused unless `compile` is given them (`with_arguments` names it).
     fn object<F>(
         &self,
         set: &'d SelectionSet,
         type_name: &str,
+        with_arguments: Option<&str>,
         mut compile: impl FnMut(&str, &'d Field) -> Option<F>,
     ) -> Option<Vec<Selected<F>>> {
         self.fields(set, type_name, 0)?
             .into_iter()
             .map(|field| {
                 let field = &field.node;
+                if !field.arguments.is_empty() && with_arguments != Some(field.name.node.as_str()) {
+                    return None;
+                }
                 let compiled = compile(field.name.node.as_str(), field)?;
                 Some(Selected {
                     key: key_of(field),
@@ -433,14 +468,13 @@ impl<'d> Compiler<'d> {
     }
 
     fn claim(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ClaimField>>> {
-        self.object(set, "Claim", |name, field| {
+        self.object(set, "Claim", Some("evidence"), |name, field| {
             if name == "evidence" {
                 return Some(ClaimField::Evidence(
                     Box::new(self.evidence_args(field)?),
                     self.connection(&field.selection_set.node)?,
                 ));
             }
-            no_arguments(field)?;
             let set = &field.selection_set.node;
             Some(match name {
                 "__typename" => ClaimField::Typename,
@@ -481,8 +515,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn synthesis(&self, set: &'d SelectionSet) -> Option<Vec<Selected<SynthesisField>>> {
-        self.object(set, "ClaimSynthesis", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "ClaimSynthesis", None, |name, field| {
             Some(match name {
                 "__typename" => SynthesisField::Typename,
                 "text" => SynthesisField::Text,
@@ -496,8 +529,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn mechanism(&self, set: &'d SelectionSet) -> Option<Vec<Selected<MechanismField>>> {
-        self.object(set, "Mechanism", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "Mechanism", None, |name, field| {
             Some(match name {
                 "__typename" => MechanismField::Typename,
                 "id" => MechanismField::Id,
@@ -513,8 +545,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn step(&self, set: &'d SelectionSet) -> Option<Vec<Selected<StepField>>> {
-        self.object(set, "MechanismStep", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "MechanismStep", None, |name, field| {
             Some(match name {
                 "__typename" => StepField::Typename,
                 "id" => StepField::Id,
@@ -529,8 +560,7 @@ impl<'d> Compiler<'d> {
 
     /// A DOI's selection; `with_study` when its study is at hand (a step's citation).
     fn doi(&self, set: &'d SelectionSet, with_study: bool) -> Option<Vec<Selected<DoiField>>> {
-        self.object(set, "Doi", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "Doi", None, |name, field| {
             Some(match name {
                 "__typename" => DoiField::Typename,
                 "id" => DoiField::Id,
@@ -545,8 +575,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn study(&self, set: &'d SelectionSet, at: StudyAt) -> Option<Vec<Selected<StudyField>>> {
-        self.object(set, "Study", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "Study", None, |name, field| {
             Some(match name {
                 "__typename" => StudyField::Typename,
                 "id" => StudyField::Id,
@@ -567,8 +596,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn counts(&self, set: &'d SelectionSet) -> Option<Vec<Selected<CountsField>>> {
-        self.object(set, "EvidenceCounts", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "EvidenceCounts", None, |name, _| {
             Some(match name {
                 "__typename" => CountsField::Typename,
                 "supporting" => CountsField::Supporting,
@@ -581,8 +609,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn connection(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ConnectionField>>> {
-        self.object(set, "EvidenceConnection", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "EvidenceConnection", None, |name, field| {
             let set = &field.selection_set.node;
             Some(match name {
                 "__typename" => ConnectionField::Typename,
@@ -596,8 +623,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn edge(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EdgeField>>> {
-        self.object(set, "EvidenceEdge", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "EvidenceEdge", None, |name, field| {
             Some(match name {
                 "__typename" => EdgeField::Typename,
                 "cursor" => EdgeField::Cursor,
@@ -608,8 +634,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn evidence(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EvidenceField>>> {
-        self.object(set, "Evidence", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "Evidence", None, |name, field| {
             Some(match name {
                 "__typename" => EvidenceField::Typename,
                 "id" => EvidenceField::Id,
@@ -624,8 +649,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn page_info(&self, set: &'d SelectionSet) -> Option<Vec<Selected<PageInfoField>>> {
-        self.object(set, "PageInfo", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "PageInfo", None, |name, _| {
             Some(match name {
                 "__typename" => PageInfoField::Typename,
                 "hasPreviousPage" => PageInfoField::HasPreviousPage,
@@ -638,8 +662,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn need(&self, set: &'d SelectionSet) -> Option<Vec<Selected<NeedField>>> {
-        self.object(set, "EvidenceNeed", |name, field| {
-            no_arguments(field)?;
+        self.object(set, "EvidenceNeed", None, |name, field| {
             Some(match name {
                 "__typename" => NeedField::Typename,
                 "rank" => NeedField::Rank,
@@ -677,10 +700,6 @@ fn same_leaf(a: &Field, b: &Field) -> bool {
         && b.arguments.is_empty()
         && a.selection_set.node.items.is_empty()
         && b.selection_set.node.items.is_empty()
-}
-
-fn no_arguments(field: &Field) -> Option<()> {
-    field.arguments.is_empty().then_some(())
 }
 
 /// `"key":` for a field, the key escaped as JSON.

@@ -1,7 +1,7 @@
 //! The benchmark's database row for SQLite (`tests/bench/run`): a claim page's statements alone, as
-//! the server runs them (the claim by slug with its evidence down to the studies' DOIs, and its
-//! mechanisms down to the cited studies: `api::graphql::loaders`), rows decoded, for a random
-//! generated claim each time; no GraphQL, no JSON, no HTTP. On PostgreSQL, pgbench gives the
+//! the server runs them for the ClaimPage query (its compiled page reads them: the claim by slug
+//! with its evidence down to the studies' DOIs, and its mechanisms down to the cited studies), rows
+//! decoded, for a random generated claim each time; no GraphQL execution, no JSON, no HTTP. On PostgreSQL, pgbench gives the
 //! database's own speed; SQLite runs inside the server, so this is its counterpart: what reading the
 //! pages costs, and how that changes with the size of the database.
 //!
@@ -11,8 +11,12 @@
 
 use std::time::{Duration, Instant};
 
-use api::graphql::loaders::{ClaimKeys, Db, MechanismDepth, claim_page_by_slug, load_mechanism_trees};
+use std::sync::Arc;
+
+use api::graphql::compiled::CompiledPage;
+use api::graphql::loaders::Db;
 use api::reads::Reads;
+use async_graphql::Variables;
 
 /// One task's count of pages, its failures and each page's time in microseconds.
 #[derive(Default)]
@@ -23,28 +27,18 @@ struct Tally {
 }
 
 /// Reads random claim pages until `deadline`.
-async fn read_pages(db: Db, claims: u64, deadline: Instant, mut seed: u64) -> Tally {
+async fn read_pages(page: Arc<CompiledPage>, db: Db, claims: u64, deadline: Instant, mut seed: u64) -> Tally {
     let mut tally = Tally::default();
-    let sqlite = db.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
     while Instant::now() < deadline {
         // xorshift64: a fixed sequence per task, as the wrk script's.
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let slug = format!("gen-{:06}", seed % claims + 1);
+        let variables = Variables::from_json(serde_json::json!({ "slug": slug }));
         let started = Instant::now();
-        // As the server reads the ClaimPage query: one statement on PostgreSQL, two on SQLite.
-        let depth = (!sqlite).then_some(MechanismDepth::Studies);
-        let page = claim_page_by_slug(&db, &slug, Some((true, true)), depth).await;
-        let mechanisms = if sqlite {
-            load_mechanism_trees(&db, ClaimKeys::Slug(&slug), MechanismDepth::Studies)
-                .await
-                .map(|trees| !trees.mechanisms.is_empty())
-        } else {
-            Ok(true)
-        };
-        match (page, mechanisms) {
-            (Ok(Some(_)), Ok(true)) => tally.pages += 1,
+        match page.read_rows(&db, &variables).await {
+            Ok(true) => tally.pages += 1,
             _ => tally.errors += 1,
         }
         tally
@@ -65,12 +59,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tasks: u64 = tasks.parse()?;
     let connection = api::db::connect(url, None).await?;
     let reads = Reads::for_database(&connection).map(std::sync::Arc::new);
+    let document = async_graphql::parser::parse_query(tests::CLAIM_PAGE)?;
+    let page =
+        Arc::new(CompiledPage::compile(&document, None).ok_or("the ClaimPage query does not compile")?);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let handles: Vec<_> = (0..tasks)
         .map(|task| {
             let db = Db::new(connection.clone(), reads.clone());
-            tokio::spawn(read_pages(db, claims, deadline, 1000 + task))
+            tokio::spawn(read_pages(page.clone(), db, claims, deadline, 1000 + task))
         })
         .collect();
     let mut all = Tally::default();
