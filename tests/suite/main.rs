@@ -13,6 +13,7 @@ mod http;
 mod inline_reads;
 mod limits;
 mod migrations;
+mod nesting;
 mod nodes;
 mod pagination;
 mod persisted_queries;

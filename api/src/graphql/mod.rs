@@ -18,6 +18,7 @@ pub mod json;
 pub mod limits;
 pub mod loaders;
 mod mutation;
+pub mod nesting;
 mod node;
 mod prefetch;
 mod query;

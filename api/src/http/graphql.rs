@@ -38,6 +38,7 @@ use crate::error::ErrorCode;
 use crate::graphql::compiled::CompiledPage;
 use crate::graphql::document_cache::{Preparation, ValidationRecord, missing_variable};
 use crate::graphql::loaders::Db;
+use crate::graphql::nesting::{self, Place, TooDeep};
 use crate::graphql::{Caller, request_loader};
 use crate::rate_limit::{RateCharge, RateKey, RateSnapshot, cost_of_complexity};
 
@@ -288,6 +289,10 @@ async fn run(
     let Some(mut request) = parameters.into_request() else {
         return refuse_counted(state, Refusal::MissingQuery, media);
     };
+    // Before anything parses the document: the parser recurses once per level.
+    if let Err(deep) = nesting::check_document(&request.query) {
+        return refuse_counted(state, Refusal::TooDeep(deep), media);
+    }
     let preparation = state.documents.prepare(&mut request);
     // A document too long or broken to parse is left to the limits and execution to refuse.
     if get
@@ -813,6 +818,8 @@ enum Refusal {
     TrustedDocumentRequired,
     /// Trusted documents mode: an id that is not in the manifest.
     UnknownTrustedDocument(DocumentHash),
+    /// The document or a JSON parameter nests deeper than the parser may safely read.
+    TooDeep(TooDeep),
 }
 
 impl Refusal {
@@ -834,7 +841,8 @@ impl Refusal {
             Refusal::PersistedQueryNotFound
             | Refusal::PersistedQueriesOff
             | Refusal::UnknownTrustedDocument(_)
-            | Refusal::MissingVariable(..) => match media {
+            | Refusal::MissingVariable(..)
+            | Refusal::TooDeep(_) => match media {
                 MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
                 MediaType::Json => StatusCode::OK,
             },
@@ -866,6 +874,7 @@ impl Refusal {
             Refusal::TrustedDocumentRequired => ErrorCode::TrustedDocumentRequired.as_str(),
             Refusal::Unauthenticated(_) => ErrorCode::Unauthenticated.as_str(),
             Refusal::MissingVariable(..) => ErrorCode::GraphqlValidationFailed.as_str(),
+            Refusal::TooDeep(_) => ErrorCode::QueryTooComplex.as_str(),
             Refusal::AuthenticationUnavailable => ErrorCode::InternalServerError.as_str(),
             Refusal::UnreadableBody
             | Refusal::EmptyBody
@@ -937,7 +946,35 @@ impl Refusal {
             Refusal::UnknownTrustedDocument(id) => format!(
                 "No trusted document has the id {id}: this server runs only the documents in its manifest."
             ),
+            Refusal::TooDeep(deep) => deep.message(),
         }
+    }
+
+    /// The refusal as the one error of its response: message and code, and for a limit, the limit's
+    /// name and value and where the request went past it.
+    fn error(&self) -> ServerError {
+        let mut error = ServerError::new(self.message(), None);
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", self.code());
+        if let Refusal::TooDeep(deep) = self {
+            extensions.set("limit", deep.limit);
+            extensions.set("max", deep.max as u64);
+            match &deep.at {
+                Place::Document { line, column } => error.locations.push(async_graphql::Pos {
+                    line: *line,
+                    column: *column,
+                }),
+                Place::Json { parameter, key } => {
+                    let field = match key {
+                        Some(key) if *parameter == "variables" => format!("${key}"),
+                        Some(key) => format!("{parameter}.{key}"),
+                        None => (*parameter).to_owned(),
+                    };
+                    extensions.set("field", field);
+                }
+            }
+        }
+        error
     }
 
     /// The methods to name in `Allow` for a 405.
@@ -962,7 +999,7 @@ fn bytes_text(bytes: usize) -> String {
 
 /// A refusal as a GraphQL response with no `data`.
 fn refuse(refusal: Refusal, media: MediaType) -> Response {
-    let mut response = error_response(refusal.status(media), refusal.code(), &refusal.message(), media);
+    let mut response = error_body_response(refusal.status(media), &refusal.error(), media);
     let headers = response.headers_mut();
     if let Some(allow) = refusal.allow() {
         headers.insert(header::ALLOW, HeaderValue::from_static(allow));
@@ -990,9 +1027,14 @@ fn error_response(status: StatusCode, code: &str, message: &str, media: MediaTyp
         .extensions
         .get_or_insert_with(Default::default)
         .set("code", code);
+    error_body_response(status, &error, media)
+}
+
+/// `error` as a GraphQL response with no `data`.
+fn error_body_response(status: StatusCode, error: &ServerError, media: MediaType) -> Response {
     let body = ResponseBody {
         data: None,
-        errors: std::slice::from_ref(&error),
+        errors: std::slice::from_ref(error),
         extensions: &Default::default(),
     };
     // Strings only: serialising cannot fail, but a failure would still answer JSON.
@@ -1121,6 +1163,8 @@ async fn read_post(headers: &HeaderMap, body: Body, max_bytes: usize) -> Result<
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Refusal::EmptyBody);
     }
+    // Before serde_json and everything after it reads the values recursively.
+    nesting::check_json(&bytes, "body", 2).map_err(Refusal::TooDeep)?;
     let json: Json = serde_json::from_slice(&bytes).map_err(|err| Refusal::MalformedJson {
         line: err.line(),
         column: err.column(),
@@ -1208,6 +1252,7 @@ fn read_get(uri: &Uri) -> Result<Parameters, Refusal> {
         ("extensions", url.extensions, EXTENSIONS_NOT_AN_OBJECT),
     ] {
         if let Some(text) = text {
+            nesting::check_json(text.as_bytes(), name, 1).map_err(Refusal::TooDeep)?;
             let value = serde_json::from_str(&text).map_err(|_| Refusal::InvalidParameter(refusal))?;
             parameters.insert(name.to_owned(), value);
         }

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -139,6 +140,26 @@ pub fn build_app(state: AppState) -> Router {
     } else {
         Router::new()
     };
+    let routes = Router::new()
+        // The one route that reads a body: the handler enforces the size limit itself, so that an
+        // oversized body is refused as a JSON GraphQL error like every other refusal there.
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .fallback(graphql::other_method),
+        )
+        .merge(graphiql_routes)
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics::metrics));
+    let options = state.options.clone();
+    with_layers(routes.with_state(state), &options)
+}
+
+/// The layers every route is served through: panics caught, one log line per request, CORS, the
+/// default security headers and the request id.
+fn with_layers(routes: Router, options: &HttpOptions) -> Router {
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
@@ -155,24 +176,13 @@ pub fn build_app(state: AppState) -> Router {
             .map(HeaderName::from_static),
         )
         .max_age(Duration::from_secs(3600))
-        .allow_origin(match &state.options.cors_origins {
+        .allow_origin(match &options.cors_origins {
             Some(origins) => AllowOrigin::list(origins.clone()),
             None => AllowOrigin::any(),
         });
-    Router::new()
-        // The one route that reads a body: the handler enforces the size limit itself, so that an
-        // oversized body is refused as a JSON GraphQL error like every other refusal there.
-        .route(
-            "/graphql",
-            get(graphql::get)
-                .post(graphql::post)
-                .fallback(graphql::other_method),
-        )
-        .merge(graphiql_routes)
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(metrics::metrics))
-        .with_state(state)
+    routes
+        // Inside the trace layer, so the panic is logged in the request's span, with its id.
+        .layer(CatchPanicLayer::custom(answer_panic))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
@@ -234,6 +244,29 @@ pub fn build_app(state: AppState) -> Router {
         .layer(axum::middleware::map_request(drop_unsafe_request_id))
 }
 
+/// A panic while serving one request answers that request with a 500 `INTERNAL_SERVER_ERROR`, its
+/// cause logged; every other request goes on untouched. No handler should panic: this is the net
+/// under them.
+fn answer_panic(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let cause = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic with no message");
+    tracing::error!(
+        error.code = "INTERNAL_SERVER_ERROR",
+        error.cause = cause,
+        "request handler panicked"
+    );
+    let body = serde_json::json!({
+        "errors": [{
+            "message": crate::error::INTERNAL_MESSAGE,
+            "extensions": { "code": crate::error::ErrorCode::InternalServerError.as_str() }
+        }]
+    });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
 /// Keeps a client's own `x-request-id` only when it is a short token (letters, digits, `.`, `_`,
 /// `-`, at most 64), so the id can correlate logs without carrying anything into them; any other
 /// value is dropped and the request gets a new UUID.
@@ -274,4 +307,40 @@ async fn ready(State(state): State<AppState>) -> Response {
 /// Liveness: the process answers.
 async fn health() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panic_answers_its_own_request_with_500_and_the_next_is_served() {
+        let routes = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    let parsed: Result<u8, _> = "not a number".parse::<u8>();
+                    #[expect(clippy::expect_used, reason = "the panic under test")]
+                    let number = parsed.expect("a handler bug");
+                    number.to_string()
+                }),
+            )
+            .route("/health", get(health));
+        let app = with_layers(routes, &HttpOptions::default());
+        let request = |path: &str| Request::get(path).body(Body::empty()).expect("a request");
+        let response = app.clone().oneshot(request("/boom")).await.expect("an answer");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key(REQUEST_ID_HEADER));
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+        assert_eq!(body["errors"][0]["message"], crate::error::INTERNAL_MESSAGE);
+        let response = app.oneshot(request("/health")).await.expect("an answer");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
 }
