@@ -203,8 +203,11 @@ impl TestApp {
         held
     }
 
-    /// Sends a request through the app.
+    /// Sends a request through the app. Every answer that reports an internal error must have its
+    /// cause logged at ERROR in the request's span (see [`internal_errors`]): checked here, so the
+    /// whole suite checks it.
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        internal_errors::listen();
         let response = self
             .router
             .clone()
@@ -220,11 +223,13 @@ impl TestApp {
             .expect("reading the body")
             .to_bytes()
             .to_vec();
-        TestResponse {
+        let response = TestResponse {
             status,
             headers,
             body,
-        }
+        };
+        internal_errors::assert_logged(&response);
+        response
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
@@ -505,5 +510,102 @@ impl TestApp {
         load_seed_files(&self.db, &[file])
             .await
             .expect("loading generated claims");
+    }
+}
+
+/// Which requests logged an error: the ids of the request spans that ERROR events were logged in.
+pub mod internal_errors {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, Once};
+
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id};
+    use tracing::{Event, Level, Subscriber};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+    use tracing_subscriber::registry::LookupSpan;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    use super::TestResponse;
+
+    static LOGGED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    static LISTENING: Once = Once::new();
+
+    /// Installs the listener as the test process's subscriber, once.
+    pub fn listen() {
+        LISTENING.call_once(|| {
+            // Another subscriber set first (none is, in this suite) would leave the check blind, and
+            // `assert_logged` would then fail loudly rather than pass.
+            let _ = tracing_subscriber::registry().with(ErrorsByRequest).try_init();
+        });
+    }
+
+    /// Asserts that an answer marked internal (`INTERNAL_SERVER_ERROR` anywhere in it) was logged
+    /// at ERROR with the request id it carries in `x-request-id`.
+    pub fn assert_logged(response: &TestResponse) {
+        if !response.body.windows(21).any(|w| w == b"INTERNAL_SERVER_ERROR") {
+            return;
+        }
+        let id = response
+            .header("x-request-id")
+            .unwrap_or_else(|| panic!("an internal error without a request id: {}", response.text()));
+        let logged = LOGGED
+            .lock()
+            .expect("the log's lock")
+            .as_ref()
+            .is_some_and(|ids| ids.contains(id));
+        assert!(
+            logged,
+            "an answer marked internal, but no ERROR was logged in request {id}: {}",
+            response.text()
+        );
+    }
+
+    struct ErrorsByRequest;
+
+    struct RequestId(String);
+
+    struct FindRequestId(Option<String>);
+
+    impl Visit for FindRequestId {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "request_id" {
+                self.0 = Some(format!("{value:?}"));
+            }
+        }
+
+        fn record_str(&mut self, field: &Field, value: &str) {
+            if field.name() == "request_id" {
+                self.0 = Some(value.to_owned());
+            }
+        }
+    }
+
+    impl<S: Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for ErrorsByRequest {
+        fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+            let mut found = FindRequestId(None);
+            attributes.record(&mut found);
+            if let (Some(request_id), Some(span)) = (found.0, ctx.span(id)) {
+                span.extensions_mut().insert(RequestId(request_id));
+            }
+        }
+
+        fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+            if *event.metadata().level() != Level::ERROR {
+                return;
+            }
+            let Some(scope) = ctx.event_scope(event) else {
+                return;
+            };
+            for span in scope {
+                if let Some(RequestId(id)) = span.extensions().get::<RequestId>() {
+                    LOGGED
+                        .lock()
+                        .expect("the log's lock")
+                        .get_or_insert_with(HashSet::new)
+                        .insert(id.clone());
+                    return;
+                }
+            }
+        }
     }
 }

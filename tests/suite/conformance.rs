@@ -167,7 +167,7 @@ async fn a_variable_of_the_wrong_type_under_graphql_response_json_is_400() {
     )
     .await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    tests::single_error(&response.json(), "GRAPHQL_VALIDATION_FAILED", None);
+    tests::single_error(&response.json(), "BAD_USER_INPUT", Some("$id"));
 }
 
 #[tokio::test]

@@ -75,3 +75,19 @@ async fn a_failing_root_query_leaks_nothing() {
         );
     }
 }
+
+#[test]
+#[should_panic(expected = "no ERROR was logged in request never-logged")]
+fn an_internal_answer_whose_cause_was_not_logged_fails_the_suite() {
+    tests::internal_errors::listen();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        "x-request-id",
+        axum::http::HeaderValue::from_static("never-logged"),
+    );
+    tests::internal_errors::assert_logged(&tests::TestResponse {
+        status: axum::http::StatusCode::OK,
+        headers,
+        body: br#"{"errors":[{"message":"x","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.to_vec(),
+    });
+}

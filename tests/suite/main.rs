@@ -11,6 +11,7 @@ mod from_doi;
 mod generate;
 mod http;
 mod inline_reads;
+mod inputs;
 mod limits;
 mod migrations;
 mod nesting;

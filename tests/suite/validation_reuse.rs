@@ -60,11 +60,21 @@ async fn variables_of_the_wrong_shape_are_refused_as_the_first_time() {
         .iter()
         .map(|(_, body)| &body["errors"][0]["extensions"]["code"])
         .collect();
+    // A value of the wrong type is the caller's input at fault, named by its variable; a
+    // required variable left out is a validation failure of the request.
     assert_eq!(
         codes[..4],
-        [&json!("GRAPHQL_VALIDATION_FAILED"); 4],
+        [
+            &json!("BAD_USER_INPUT"),
+            &json!("BAD_USER_INPUT"),
+            &json!("GRAPHQL_VALIDATION_FAILED"),
+            &json!("BAD_USER_INPUT")
+        ],
         "{expected:#?}"
     );
+    for (_, body) in [&expected[0], &expected[1], &expected[3]] {
+        assert_eq!(body["errors"][0]["extensions"]["field"], "$slug", "{body:#}");
+    }
     // A required variable left out is a request error, not a resolver's failure.
     let (status, body) = &expected[2];
     assert_eq!(*status, StatusCode::BAD_REQUEST, "{body:#}");

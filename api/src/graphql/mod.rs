@@ -14,6 +14,7 @@ pub mod curation;
 pub mod document_cache;
 pub mod enums;
 pub mod ids;
+pub mod inputs;
 pub mod json;
 pub mod limits;
 pub mod loaders;

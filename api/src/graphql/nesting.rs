@@ -49,7 +49,7 @@ impl TooDeep {
             _ => "Values (lists and input objects)",
         };
         let place = match &self.at {
-            Place::Document { line, column } => format!("the query, at line {line}, column {column}"),
+            Place::Document { line, column } => format!("the query at line {line}, column {column}"),
             Place::Json {
                 parameter: "variables",
                 key: Some(name),
@@ -61,7 +61,7 @@ impl TooDeep {
             Place::Json { parameter, key: None } => format!("the {parameter} parameter"),
         };
         format!(
-            "{what} may nest at most {} levels deep, and {place} goes deeper; send a flatter request.",
+            "{what} may nest at most {} levels deep; {place} goes deeper. Send a flatter request.",
             self.max
         )
     }

@@ -37,6 +37,7 @@ use crate::domain::accounts;
 use crate::error::ErrorCode;
 use crate::graphql::compiled::CompiledPage;
 use crate::graphql::document_cache::{Preparation, ValidationRecord, missing_variable};
+use crate::graphql::inputs::InputError;
 use crate::graphql::loaders::Db;
 use crate::graphql::nesting::{self, Place, TooDeep};
 use crate::graphql::{Caller, request_loader};
@@ -307,6 +308,11 @@ async fn run(
     {
         return refuse_counted(state, Refusal::MissingVariable(name, ty), media);
     }
+    if preparation.is_parsed()
+        && let Err(error) = check_inputs(state, &mut request)
+    {
+        return refuse_counted(state, Refusal::Input(error), media);
+    }
     // Only a document that parses is kept: the cache holds candidates for execution, not junk.
     if let Some(hash) = register
         && let Some(cache) = &state.persisted_queries
@@ -326,6 +332,26 @@ async fn run(
         meter,
     )
     .await
+}
+
+/// Coerces the request's variables and checks its literals (see [`crate::graphql::inputs`]).
+fn check_inputs(state: &AppState, request: &mut async_graphql::Request) -> Result<(), InputError> {
+    if request.parsed_query().is_err() {
+        return Ok(());
+    }
+    // Taken out for the check (the parse, kept in the request, is borrowed from it), then put back.
+    let variables = std::mem::take(&mut request.variables);
+    let text = std::mem::take(&mut request.query);
+    let operation = request.operation_name.clone();
+    let checked = match request.parsed_query() {
+        Ok(document) => state
+            .inputs
+            .check(document, operation.as_deref(), &variables, &text),
+        Err(_) => Ok(()),
+    };
+    request.variables = variables;
+    request.query = text;
+    checked
 }
 
 /// Settles which document a request runs and leaves its text in `parameters.query`. Returns the
@@ -648,7 +674,14 @@ fn classify(error: &mut ServerError) {
         return;
     }
     let code = if !error.path.is_empty() {
-        // A resolver error that bypassed `ApiError`: never show its text.
+        // A resolver error that bypassed `ApiError`: never show its text, but log it (in the
+        // request's span, so with its id) as `ApiError` logs an internal cause.
+        tracing::error!(
+            error.code = ErrorCode::InternalServerError.as_str(),
+            error.cause = %error.message,
+            graphql.path = ?error.path,
+            "request failed"
+        );
         error.message = crate::error::INTERNAL_MESSAGE.to_owned();
         ErrorCode::InternalServerError
     } else if error.message.trim_start().starts_with("-->") {
@@ -820,6 +853,9 @@ enum Refusal {
     UnknownTrustedDocument(DocumentHash),
     /// The document or a JSON parameter nests deeper than the parser may safely read.
     TooDeep(TooDeep),
+    /// A variable's value does not fit its type, a text holds a NUL, or a directive on
+    /// `__typename` is invalid.
+    Input(InputError),
 }
 
 impl Refusal {
@@ -842,7 +878,8 @@ impl Refusal {
             | Refusal::PersistedQueriesOff
             | Refusal::UnknownTrustedDocument(_)
             | Refusal::MissingVariable(..)
-            | Refusal::TooDeep(_) => match media {
+            | Refusal::TooDeep(_)
+            | Refusal::Input(_) => match media {
                 MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
                 MediaType::Json => StatusCode::OK,
             },
@@ -875,6 +912,7 @@ impl Refusal {
             Refusal::Unauthenticated(_) => ErrorCode::Unauthenticated.as_str(),
             Refusal::MissingVariable(..) => ErrorCode::GraphqlValidationFailed.as_str(),
             Refusal::TooDeep(_) => ErrorCode::QueryTooComplex.as_str(),
+            Refusal::Input(error) => error.code.as_str(),
             Refusal::AuthenticationUnavailable => ErrorCode::InternalServerError.as_str(),
             Refusal::UnreadableBody
             | Refusal::EmptyBody
@@ -947,6 +985,7 @@ impl Refusal {
                 "No trusted document has the id {id}: this server runs only the documents in its manifest."
             ),
             Refusal::TooDeep(deep) => deep.message(),
+            Refusal::Input(error) => error.message.clone(),
         }
     }
 
@@ -956,6 +995,12 @@ impl Refusal {
         let mut error = ServerError::new(self.message(), None);
         let extensions = error.extensions.get_or_insert_with(Default::default);
         extensions.set("code", self.code());
+        if let Refusal::Input(input) = self {
+            if let Some(field) = &input.field {
+                extensions.set("field", field.as_str());
+            }
+            error.locations.extend(input.pos);
+        }
         if let Refusal::TooDeep(deep) = self {
             extensions.set("limit", deep.limit);
             extensions.set("max", deep.max as u64);

@@ -22,6 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::document_cache::DocumentCache;
+use crate::graphql::inputs::InputTypes;
 use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_prevalidated_schema, build_schema_with};
 use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::reads::{Reads, StatementObserver};
@@ -47,6 +48,8 @@ pub struct AppState {
     pub persisted_queries: Option<Arc<PersistedQueries>>,
     /// Parsed documents, so that a repeated query is not parsed again.
     pub documents: Arc<DocumentCache>,
+    /// The schema's input types, which every request's variables are coerced against.
+    pub inputs: Arc<InputTypes>,
     /// The connections a claim page's statements run on, beside the pool (see [`crate::reads`]);
     /// `None` for an in-memory SQLite database.
     pub reads: Option<Arc<Reads>>,
@@ -104,6 +107,7 @@ impl AppState {
                 schema.compiled_pages,
             )),
             prevalidated: build_prevalidated_schema(&schema),
+            inputs: Arc::new(InputTypes::of_schema()),
             schema: build_schema_with(schema),
             reads: Reads::for_database(&db).map(Arc::new),
             db,
