@@ -391,6 +391,37 @@ async fn bad_tokens_are_refused_before_anything_runs() {
         assert!(body.get("data").is_none(), "{why}: {body:#}");
     }
 
+    // The scheme's name is case-insensitive.
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let request = axum::http::Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("authorization", format!("{scheme} {token}"))
+            .body(axum::body::Body::from(
+                json!({ "query": "{ viewer { name } }" }).to_string(),
+            ))
+            .expect("a request");
+        let body = app.request(request).await.json();
+        assert_eq!(body["data"]["viewer"]["name"], "casey", "{scheme}: {body:#}");
+    }
+
+    // Two Authorization headers are a bad request, whichever would have been believed.
+    let request = axum::http::Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("accept", "application/graphql-response+json")
+        .header("authorization", format!("Bearer {token}"))
+        .header("authorization", "Bearer cg_someone-else")
+        .body(axum::body::Body::from(
+            json!({ "query": "{ viewer { name } }" }).to_string(),
+        ))
+        .expect("a request");
+    let response = app.request(request).await;
+    tests::assert_refusal(
+        &response,
+        axum::http::StatusCode::BAD_REQUEST,
+        "BAD_REQUEST",
+        "more than one Authorization header",
+    );
+
     // A revoked token stops working at once.
     api::domain::accounts::revoke_token(&app.db, &token)
         .await

@@ -92,18 +92,17 @@ pub(super) async fn get(State(state): State<AppState>, peer: Peer, headers: Head
 /// `Bearer` token, and a refusal for anything else: a malformed header, or a token that is unknown
 /// or revoked (never silently anonymous, so a client learns at once that its token is bad).
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, Refusal> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
         return Ok(Caller::Anonymous);
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(Refusal::Unauthenticated(
-            "The Authorization header must be `Bearer <token>`.",
-        ))?;
+    // Which one to believe would be a guess, and proxies disagree on it.
+    if values.next().is_some() {
+        return Err(Refusal::SeveralAuthorizations);
+    }
+    let token = bearer_token(value).ok_or(Refusal::Unauthenticated(
+        "The Authorization header must be `Bearer <token>`.",
+    ))?;
     match accounts::authenticate(&state.db, token).await {
         Ok(Some(user)) => Ok(Caller::User(user)),
         Ok(None) => Err(Refusal::Unauthenticated(
@@ -114,6 +113,14 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, R
             Err(Refusal::AuthenticationUnavailable)
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme's name is case-insensitive
+/// (<https://www.rfc-editor.org/rfc/rfc9110#section-11.1>), and spaces may stand around the token.
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Refuses a request before execution, and counts it in `/metrics` and the request's log line.
@@ -830,6 +837,8 @@ enum Refusal {
     MissingVariable(String, String),
     /// A malformed `Authorization` header, or an unknown or revoked token.
     Unauthenticated(&'static str),
+    /// More than one `Authorization` header.
+    SeveralAuthorizations,
     /// The token could not be checked: the database failed (the cause is logged).
     AuthenticationUnavailable,
     /// The client's budget cannot cover the request; `priced` is the document's cost and the points
@@ -891,7 +900,8 @@ impl Refusal {
             | Refusal::MalformedUrlParameters
             | Refusal::MissingQuery
             | Refusal::InvalidParameter(_)
-            | Refusal::HashMismatch { .. } => StatusCode::BAD_REQUEST,
+            | Refusal::HashMismatch { .. }
+            | Refusal::SeveralAuthorizations => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -922,7 +932,8 @@ impl Refusal {
             | Refusal::MalformedUrlParameters
             | Refusal::MissingQuery
             | Refusal::InvalidParameter(_)
-            | Refusal::HashMismatch { .. } => "BAD_REQUEST",
+            | Refusal::HashMismatch { .. }
+            | Refusal::SeveralAuthorizations => "BAD_REQUEST",
         }
     }
 
@@ -968,6 +979,11 @@ impl Refusal {
                 format!("Variable \"{name}\" of required type \"{ty}\" was not provided.")
             }
             Refusal::Unauthenticated(message) => (*message).to_owned(),
+            Refusal::SeveralAuthorizations => {
+                "The request has more than one Authorization header: send one, \
+                `Bearer <token>`."
+                    .to_owned()
+            }
             Refusal::AuthenticationUnavailable => crate::error::INTERNAL_MESSAGE.to_owned(),
             Refusal::RateLimited { snapshot, priced } => snapshot.refusal_message(*priced),
             // Apollo's protocol spells these two messages so, and older clients match on them.
@@ -1573,6 +1589,7 @@ mod tests {
             Refusal::InvalidParameter(VARIABLES_NOT_AN_OBJECT),
             Refusal::NotAQuery(OperationType::Mutation),
             Refusal::Unauthenticated("The API token is unknown or revoked."),
+            Refusal::SeveralAuthorizations,
             Refusal::RateLimited {
                 snapshot,
                 priced: Some((3, 2)),
@@ -1613,6 +1630,23 @@ mod tests {
         assert_eq!(bytes_text(1024 * 1024), "1 MiB");
         assert_eq!(bytes_text(3 * 1024 * 1024), "3 MiB");
         assert_eq!(bytes_text(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        let token = |value: &str| bearer_token(&HeaderValue::from_str(value).unwrap()).map(str::to_owned);
+        for value in [
+            "Bearer cg_x",
+            "bearer cg_x",
+            "BEARER cg_x",
+            "BeArEr   cg_x  ",
+            " Bearer cg_x",
+        ] {
+            assert_eq!(token(value).as_deref(), Some("cg_x"), "{value:?}");
+        }
+        for value in ["Bearer", "Bearer ", "Basic cg_x", "Bearercg_x", "Token cg_x", ""] {
+            assert_eq!(token(value), None, "{value:?}");
+        }
     }
 
     fn forwarded(values: &[&str]) -> Option<IpAddr> {
