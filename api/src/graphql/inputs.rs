@@ -60,9 +60,8 @@ impl InputTypes {
         InputTypes { registry }
     }
 
-    /// Checks the request's variables against the operation it runs, and the document's own texts
-    /// and `__typename` directives. `text` is the document's source, which says cheaply whether the
-    /// document can hold a NUL or a directive on `__typename` at all.
+    /// Checks the request's variables against the operation it runs, and the document's own texts.
+    /// `text` is the document's source, which says cheaply whether the document can hold a NUL.
     pub fn check(
         &self,
         document: &ExecutableDocument,
@@ -94,9 +93,6 @@ impl InputTypes {
         // A NUL can only come from an escape (or a raw NUL, which the parser may let through).
         if text.contains("\\u") || text.contains('\0') {
             check_literals(document)?;
-        }
-        if text.contains("__typename") && text.contains('@') {
-            check_typename_directives(document, operation)?;
         }
         Ok(())
     }
@@ -368,12 +364,28 @@ fn const_holds_nul(value: &ConstValue, path: &mut String) -> bool {
     value_holds_nul(&value.clone().into_value(), path)
 }
 
+impl From<InputError> for async_graphql::ServerError {
+    fn from(error: InputError) -> Self {
+        let mut server_error = async_graphql::ServerError::new(error.message, error.pos);
+        let extensions = server_error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", error.code.as_str());
+        if let Some(field) = error.field {
+            extensions.set("field", field);
+        }
+        server_error
+    }
+}
+
 /// The directives on `__typename` selections anywhere in the document, checked as validation
-/// checks them on every other field.
-fn check_typename_directives(
+/// checks them on every other field. A document's own property: checked with the other document
+/// limits (see `limits`), so only once for a document whose validation is kept.
+pub fn check_typename_directives(
     document: &ExecutableDocument,
-    operation: &Positioned<OperationDefinition>,
+    operation_name: Option<&str>,
 ) -> Result<(), InputError> {
+    let Some(operation) = chosen_operation(document, operation_name) else {
+        return Ok(());
+    };
     let defined: HashSet<&Name> = operation
         .node
         .variable_definitions
@@ -465,7 +477,8 @@ mod tests {
 
     fn check(query: &str, variables: serde_json::Value) -> Result<(), InputError> {
         let document = async_graphql::parser::parse_query(query).expect("a document");
-        InputTypes::of_schema().check(&document, None, &Variables::from_json(variables), query)
+        InputTypes::of_schema().check(&document, None, &Variables::from_json(variables), query)?;
+        check_typename_directives(&document, None)
     }
 
     #[test]

@@ -271,6 +271,9 @@ impl Extension for QueryLimitsExtension {
                 return Err(too_complex(limit, max, actual, what));
             }
         }
+        // What async-graphql's validation leaves out, within the limits above.
+        let operation = request.operation_name.clone();
+        super::inputs::check_typename_directives(request.parsed_query()?, operation.as_deref())?;
         next.run(ctx, request).await
     }
 

@@ -1,4 +1,4 @@
-//! The hostile requests of issue 4, point 2, against a running server (`tests/bench/refusals`
+//! The hostile requests of issue 4, point 2, and issue 14, points 1 and 4, against a running server (`tests/bench/refusals`
 //! starts one): each is sent `--runs` times on a fresh connection, timed from connecting to the
 //! last byte of the answer, and followed by a normal claim page request that must succeed. Prints a
 //! Markdown table (median and max per request) and exits with 1 when a refusal took 100 ms or more,
@@ -56,6 +56,7 @@ fn query(name: &'static str, query: &str, expected: &'static [(u16, &'static str
 }
 
 const TOO_COMPLEX: &[(u16, &str)] = &[(400, "QUERY_TOO_COMPLEX")];
+const BAD_INPUT: &[(u16, &str)] = &[(400, "BAD_USER_INPUT")];
 
 /// The requests of issue 4, point 2, in its order.
 fn hostile_requests() -> Vec<Hostile> {
@@ -128,7 +129,77 @@ fn hostile_requests() -> Vec<Hostile> {
         post(
             "wrong variable types",
             wrong_types.to_string().into_bytes(),
-            &[(400, "GRAPHQL_VALIDATION_FAILED")],
+            &[(400, "BAD_USER_INPUT")],
+        ),
+    ]
+    .into_iter()
+    .chain(nesting_requests())
+    .collect()
+}
+
+/// Deep nesting and bad values (issue 14, points 1 and 4): each once aborted the process or came
+/// back as an internal error.
+fn nesting_requests() -> Vec<Hostile> {
+    let nested = |open: &str, inner: &str, close: &str, levels: usize| {
+        format!("{}{inner}{}", open.repeat(levels), close.repeat(levels))
+    };
+    let deep_variables = format!(
+        "{{\"query\": \"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ id }} }}\", \"variables\": {{\"ids\": {}}}}}",
+        nested("[", "\"x\"", "]", 100_000)
+    );
+    let update = "mutation($i: ClaimUpdateInput!) { claimUpdate(input: $i) { claim { slug } } }";
+    vec![
+        query(
+            "1,600-level list argument (crashed the process)",
+            &format!("{{ nodes(ids: {}) {{ id }} }}", nested("[", "\"x\"", "]", 1_600)),
+            TOO_COMPLEX,
+        ),
+        query(
+            "100,000-level object argument",
+            &format!("{{ claims(filter: {}) {{ totalCount }} }}", nested("{a: ", "1", "}", 100_000)),
+            TOO_COMPLEX,
+        ),
+        query(
+            "10,000-level variable default",
+            &format!("query($v: [ID!] = {}) {{ __typename }}", nested("[", "\"x\"", "]", 10_000)),
+            TOO_COMPLEX,
+        ),
+        query(
+            "10,000-level directive argument",
+            &format!("{{ __typename @include(if: {}) }}", nested("[", "true", "]", 10_000)),
+            TOO_COMPLEX,
+        ),
+        post("100,000-level variables JSON", deep_variables.into_bytes(), TOO_COMPLEX),
+        Hostile {
+            name: "10,000-level list argument (GET)",
+            method: "GET",
+            target: format!(
+                "/graphql?query=%7Bnodes(ids:{}%22x%22{})%7Bid%7D%7D",
+                "%5B".repeat(10_000),
+                "%5D".repeat(10_000)
+            ),
+            content_type: None,
+            body: Vec::new(),
+            expected: TOO_COMPLEX,
+        },
+        post(
+            "NUL in a variable",
+            json!({ "query": "query($s: String!) { claim(slug: $s) { slug } }", "variables": { "s": "a\u{0}b" } })
+                .to_string()
+                .into_bytes(),
+            BAD_INPUT,
+        ),
+        post(
+            "a list for an input object",
+            json!({ "query": update, "variables": { "i": [] } }).to_string().into_bytes(),
+            BAD_INPUT,
+        ),
+        post(
+            "an Int past 32 bits in an input object",
+            json!({ "query": update, "variables": { "i": { "id": "x", "version": 1_u64 << 31 } } })
+                .to_string()
+                .into_bytes(),
+            BAD_INPUT,
         ),
     ]
 }
