@@ -80,6 +80,15 @@ const MAX_OPEN_BRACKETS: usize = MAX_SELECTION_DEPTH + MAX_VALUE_DEPTH + 8;
 /// brackets inside them do not count. Values are what stands inside parentheses (arguments and
 /// variable definitions); selection sets are the braces outside them.
 pub fn check_document(text: &str) -> Result<(), TooDeep> {
+    check_document_within(text, MAX_VALUE_DEPTH, MAX_SELECTION_DEPTH)
+}
+
+/// [`check_document`] with the limits given (the tests use small ones).
+fn check_document_within(
+    text: &str,
+    max_value_depth: usize,
+    max_selection_depth: usize,
+) -> Result<(), TooDeep> {
     /// An open bracket: its kind, and the value depth it was opened at.
     struct Open {
         kind: u8,
@@ -101,7 +110,9 @@ pub fn check_document(text: &str) -> Result<(), TooDeep> {
                 continue;
             }
             b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i = end_of_block_string(bytes, i + 3);
+                // Unclosed, the parser takes its first two quotes for an empty string and reads
+                // on from the third: so must we, or brackets after it would go uncounted.
+                i = end_of_block_string(bytes, i + 3).unwrap_or(i + 2);
                 continue;
             }
             b'"' => {
@@ -116,12 +127,12 @@ pub fn check_document(text: &str) -> Result<(), TooDeep> {
                     }
                     _ if parentheses > 0 => {
                         value_depth += 1;
-                        (value_depth > MAX_VALUE_DEPTH).then_some((LIMIT_VALUE_DEPTH, MAX_VALUE_DEPTH))
+                        (value_depth > max_value_depth).then_some((LIMIT_VALUE_DEPTH, max_value_depth))
                     }
                     b'{' => {
                         selection_depth += 1;
-                        (selection_depth > MAX_SELECTION_DEPTH)
-                            .then_some((LIMIT_SELECTION_DEPTH, MAX_SELECTION_DEPTH))
+                        (selection_depth > max_selection_depth)
+                            .then_some((LIMIT_SELECTION_DEPTH, max_selection_depth))
                     }
                     // A `[` outside parentheses is not GraphQL; the parser refuses it flat.
                     _ => None,
@@ -181,19 +192,20 @@ fn end_of_string(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-/// The index just past a block string's closing `"""`; `\"""` inside it is an escaped quote.
-fn end_of_block_string(bytes: &[u8], from: usize) -> usize {
+/// The index just past a block string's closing `"""` (`\"""` inside it is an escaped quote), or
+/// `None` when it is never closed.
+fn end_of_block_string(bytes: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i < bytes.len() {
         if bytes[i..].starts_with(b"\\\"\"\"") {
             i += 4;
         } else if bytes[i..].starts_with(b"\"\"\"") {
-            return i + 3;
+            return Some(i + 3);
         } else {
             i += 1;
         }
     }
-    bytes.len()
+    None
 }
 
 /// The 1-based line and column (in characters) of byte `index`, lines ending at `\n`, `\r\n` or
@@ -353,9 +365,182 @@ mod tests {
         ] {
             assert_eq!(check_document(&text), Ok(()), "{text}");
         }
+        // An unclosed block string is two empty strings' quotes and a third to the parser: what
+        // follows it is read, so it is counted.
+        let text = format!("{{ a(x: [\"\"\"\" {}]) }}", nested("[", "1", "]", 100));
+        assert_eq!(limit_of(&text), Some("valueDepth"), "{text}");
+        let parsed = async_graphql::parser::parse_query(format!(
+            "{{ a(x: [\"\"\"\" {}]) }}",
+            nested("[", "1", "]", 3)
+        ));
+        assert!(
+            parsed.is_ok(),
+            "the parser reads on after an unclosed block string: {parsed:?}"
+        );
         // A string cut short by a line end stops there, as the lexer does.
         let cut = format!("{{ a(x: \"\n{}) }}", nested("[", "1", "]", 100));
         assert_eq!(limit_of(&cut), Some("valueDepth"));
+    }
+
+    /// The deepest value in a parsed document: arguments, directive arguments, variable defaults and
+    /// variable types.
+    fn deepest_value(document: &async_graphql::parser::types::ExecutableDocument) -> usize {
+        use async_graphql::parser::types::{BaseType, Selection, SelectionSet, Type};
+        use async_graphql_value::{ConstValue, Value};
+        fn value(v: &Value) -> usize {
+            match v {
+                Value::List(items) => 1 + items.iter().map(value).max().unwrap_or(0),
+                Value::Object(fields) => 1 + fields.values().map(value).max().unwrap_or(0),
+                _ => 0,
+            }
+        }
+        fn constant(v: &ConstValue) -> usize {
+            value(&v.clone().into_value())
+        }
+        fn ty(t: &Type) -> usize {
+            match &t.base {
+                BaseType::List(inner) => 1 + ty(inner),
+                BaseType::Named(_) => 0,
+            }
+        }
+        fn set(s: &SelectionSet) -> usize {
+            s.items
+                .iter()
+                .map(|item| match &item.node {
+                    Selection::Field(f) => f
+                        .node
+                        .arguments
+                        .iter()
+                        .map(|(_, v)| value(&v.node))
+                        .chain(
+                            f.node
+                                .directives
+                                .iter()
+                                .flat_map(|d| d.node.arguments.iter().map(|(_, v)| value(&v.node))),
+                        )
+                        .chain([set(&f.node.selection_set.node)])
+                        .max()
+                        .unwrap_or(0),
+                    Selection::InlineFragment(f) => set(&f.node.selection_set.node),
+                    Selection::FragmentSpread(_) => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        let operations = document.operations.iter().map(|(_, op)| {
+            op.node
+                .variable_definitions
+                .iter()
+                .map(|d| {
+                    ty(&d.node.var_type.node)
+                        .max(d.node.default_value.as_ref().map_or(0, |v| constant(&v.node)))
+                })
+                .chain([set(&op.node.selection_set.node)])
+                .max()
+                .unwrap_or(0)
+        });
+        let fragments = document
+            .fragments
+            .values()
+            .map(|f| set(&f.node.selection_set.node));
+        operations.chain(fragments).max().unwrap_or(0)
+    }
+
+    /// A fixed xorshift sequence: the same random documents every run.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+
+        /// Spaces, or a comment full of brackets, between tokens.
+        fn gap(&mut self) -> &'static str {
+            ["", " ", "\n", " # [[{{ ((\n", "\r\n", ","][self.below(6)]
+        }
+
+        /// A GraphQL value nesting up to `depth` levels, its strings full of brackets, quotes and
+        /// escapes.
+        fn value(&mut self, depth: usize) -> String {
+            match self.below(if depth == 0 { 3 } else { 6 }) {
+                0 => "1".to_owned(),
+                1 => {
+                    let inner: String = (0..self.below(4))
+                        .map(|_| self.pick(&["[", "]", "{", "\\\"", "\\\\", "#", "\"\"\"", "a"]))
+                        .map(|piece| if piece == "\"\"\"" { "\\\"" } else { piece })
+                        .collect();
+                    format!("\"{inner}\"")
+                }
+                2 => {
+                    let inner: String = (0..self.below(4))
+                        .map(|_| self.pick(&["[", "]", "\"", "\"\"", "\\\"\"\"", "\n", "#", "\\"]))
+                        .collect();
+                    format!("\"\"\"{inner}\"\"\"")
+                }
+                3 | 4 => {
+                    let items: Vec<String> = (0..self.below(3)).map(|_| self.value(depth - 1)).collect();
+                    let gap = self.gap();
+                    format!("[{gap}{}{gap}]", items.join(" "))
+                }
+                _ => {
+                    let fields: Vec<String> = (0..self.below(3))
+                        .map(|i| format!("f{i}: {}", self.value(depth - 1)))
+                        .collect();
+                    format!("{{{}}}", fields.join(self.gap()))
+                }
+            }
+        }
+    }
+
+    /// The scanner never counts less than the parser reads: over random documents (values with
+    /// tricky strings, block strings and comments, then one random token spliced in at a random
+    /// place), every one the parser reads holds values no deeper than the scanner let through.
+    #[test]
+    fn the_scanner_never_counts_less_than_the_parser_reads() {
+        const SPLICES: &[&str] = &[
+            "[", "]", "{", "}", "(", ")", "\"", "\"\"", "\"\"\"", "\\", "\\\"\"\"", "#", "\n", "\r", "[[[[",
+            "\"\"\"\"",
+        ];
+        let mut random = Random(0x9e37_79b9_7f4a_7c15);
+        let (mut parsed, mut refused) = (0, 0);
+        for _ in 0..30_000 {
+            let mut text = format!(
+                "query($v: [[Int]] = {}) {{ a(x: {}){}@include(if: {}) {{ b }} }}",
+                random.value(4),
+                random.value(4),
+                random.gap(),
+                random.value(4)
+            );
+            if random.below(2) == 0 {
+                let splice = random.pick(SPLICES);
+                let mut at = random.below(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.insert_str(at, splice);
+            }
+            let allowed = check_document_within(&text, 2, 64).is_ok();
+            if let Ok(document) = async_graphql::parser::parse_query(&text) {
+                parsed += 1;
+                let depth = deepest_value(&document);
+                assert!(
+                    !allowed || depth <= 2,
+                    "the scanner allowed depth {depth}: {text:?}"
+                );
+                refused += usize::from(!allowed);
+            }
+        }
+        assert!(
+            parsed > 5_000 && refused > 500,
+            "{parsed} parsed, {refused} refused"
+        );
     }
 
     #[test]
