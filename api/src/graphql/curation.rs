@@ -325,6 +325,9 @@ pub enum UserErrorCode {
     NotFound,
     /// The value must be unique and is already used.
     Taken,
+    /// The contribution was accepted or rejected already, perhaps by another moderator a moment
+    /// before; the message says which.
+    AlreadyReviewed,
 }
 
 /// A mistake in a mutation's input, for the caller to fix; nothing was changed.
