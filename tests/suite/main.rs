@@ -16,6 +16,7 @@ mod migrations;
 mod nodes;
 mod pagination;
 mod persisted_queries;
+mod privacy;
 mod production;
 mod rate_limits;
 mod schema;

@@ -162,6 +162,7 @@ impl Query {
     }
 
     /// The caller: the user whose API token signed the request; null without a token.
+    #[graphql(cache_control(private))]
     async fn viewer(&self, ctx: &Context<'_>) -> Option<User> {
         match caller(ctx) {
             Caller::Anonymous => None,
@@ -171,7 +172,10 @@ impl Query {
 
     /// Contributions the caller may see, oldest first: moderators see everyone's (the review
     /// queue is `contributions(status: PENDING)`), contributors their own. Needs a token.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    #[graphql(
+        cache_control(private),
+        complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
+    )]
     async fn contributions(
         &self,
         ctx: &Context<'_>,
@@ -195,8 +199,13 @@ impl Query {
         Ok(contributions_page(ctx, status.map(Into::into), args).await?)
     }
 
-    /// Every applied change, oldest first (use `last` for the latest): the whole graph's audit log.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    /// Every applied change the caller may see, oldest first (use `last` for the latest): the whole
+    /// graph's audit log. Anonymous callers and other contributors see accepted changes only; the
+    /// events of a pending or rejected contribution are its author's and the moderators'.
+    #[graphql(
+        cache_control(private),
+        complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
+    )]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -219,6 +228,7 @@ impl Query {
 
     /// Where this client stands against its rate limit, this request's cost included; null when the
     /// server limits no rates. Asking costs 1 point, like any small query.
+    #[graphql(cache_control(private))]
     async fn rate_limit(&self, ctx: &Context<'_>) -> Option<RateLimit> {
         ctx.data_opt::<Arc<RateCharge>>()
             .and_then(|charge| charge.settlement())
