@@ -498,12 +498,18 @@ mod tests {
         Request::new(query).variables(Variables::from_json(variables))
     }
 
-    /// Prepares `request` and keeps it as if it had run and passed validation at `complexity`.
-    fn run(cache: &DocumentCache, mut request: Request, complexity: usize) -> bool {
+    /// Prepares `request` and keeps it as if it had run and passed validation at `complexity`, its
+    /// answer public.
+    fn run(cache: &DocumentCache, request: Request, complexity: usize) -> bool {
         let verdict = Verdict {
             complexity,
             public: true,
         };
+        run_to(cache, request, verdict)
+    }
+
+    /// Prepares `request` and keeps it as if it had run and passed validation with `verdict`.
+    fn run_to(cache: &DocumentCache, mut request: Request, verdict: Verdict) -> bool {
         match cache.prepare(&mut request) {
             Preparation::Validated { .. } => true,
             Preparation::Reused { key } => {
@@ -607,6 +613,28 @@ mod tests {
             };
             assert_eq!(kept.is_some(), compiled, "compile_pages = {compile_pages}");
         }
+    }
+
+    #[test]
+    fn a_claim_page_whose_answer_is_private_is_never_compiled() {
+        // As if the page selected something about the caller (a field the compiled page does not
+        // answer today, but one may be added): it runs on the executor, which marks it private.
+        const CLAIM: &str = "query C($slug: String!) { claim(slug: $slug) { slug } }";
+        let cache = DocumentCache::new(usize::MAX, true);
+        let private = Verdict {
+            complexity: 3,
+            public: false,
+        };
+        assert!(!run_to(
+            &cache,
+            request(CLAIM, serde_json::json!({ "slug": "a" })),
+            private
+        ));
+        let mut again = request(CLAIM, serde_json::json!({ "slug": "b" }));
+        let Preparation::Validated { compiled, .. } = cache.prepare(&mut again) else {
+            panic!("the second request should reuse the validation");
+        };
+        assert!(compiled.is_none());
     }
 
     #[test]
