@@ -36,7 +36,9 @@ pub struct Query;
 /// Entry points into the claim graph.
 #[Object]
 impl Query {
-    /// Fetches any object by its global ID; null when nothing has that ID.
+    /// Fetches any object by its global ID; null when nothing has that ID, or when the caller may
+    /// not see it (a pending contribution's events, a user seen making no change): the two look
+    /// the same.
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -46,7 +48,8 @@ impl Query {
         Ok(Node::fetch(ctx, id).await?)
     }
 
-    /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names nothing.
+    /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names
+    /// nothing or names what the caller may not see.
     #[graphql(complexity = "ids.len().max(1) * child_complexity")]
     async fn nodes(
         &self,
