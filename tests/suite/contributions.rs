@@ -233,7 +233,11 @@ async fn a_rejection_needs_a_reason_and_changes_nothing() {
     // A reviewed contribution cannot be reviewed again.
     let again = app.data_as(&moderator, ACCEPT, json!({ "id": id })).await["contributionAccept"].clone();
     assert_eq!(again["userErrors"][0]["field"], json!(["input", "id"]));
-    assert_eq!(again["userErrors"][0]["code"], "INVALID");
+    assert_eq!(again["userErrors"][0]["code"], "ALREADY_REVIEWED");
+    assert_eq!(
+        again["userErrors"][0]["message"],
+        "This contribution was already rejected."
+    );
 }
 
 #[tokio::test]
@@ -1037,6 +1041,69 @@ async fn a_contributor_promoted_to_moderator_still_cannot_review_their_own_contr
         )
         .await;
     assert_eq!(queue["contributions"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn of_sixteen_concurrent_accepts_one_applies_and_the_others_hear_it_was_already_accepted() {
+    const MODERATORS: usize = 16;
+    let app = std::sync::Arc::new(TestApp::seeded().await);
+    let contributor = app.token("casey", Role::Contributor).await;
+    let (claim_id, _) = seed_claim(&app).await;
+    let submitted = app
+        .data_as(
+            &contributor,
+            SUBMIT_EVIDENCE,
+            supporting_with_new_study(&claim_id),
+        )
+        .await;
+    let id = submitted["evidenceSubmit"]["contribution"]["id"].clone();
+    let mut tokens = Vec::new();
+    for n in 0..MODERATORS {
+        tokens.push(app.token(&format!("mod-{n}"), Role::Moderator).await);
+    }
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .map(|token| {
+            let (app, id) = (app.clone(), id.clone());
+            tokio::spawn(async move { app.data_as(&token, ACCEPT, json!({ "id": id })).await })
+        })
+        .collect();
+    let mut applied = 0;
+    let mut losers = Vec::new();
+    for task in tasks {
+        let payload = task.await.expect("an accept")["contributionAccept"].clone();
+        if payload["userErrors"] == json!([]) {
+            assert_eq!(payload["contribution"]["status"], "ACCEPTED", "{payload:#}");
+            applied += 1;
+        } else {
+            losers.push(payload);
+        }
+    }
+    assert_eq!(applied, 1, "{losers:#?}");
+    assert_eq!(losers.len(), MODERATORS - 1);
+    for payload in losers {
+        assert_eq!(payload["contribution"], Value::Null);
+        assert_eq!(
+            payload["userErrors"],
+            json!([{
+                "field": ["input", "id"],
+                "message": "This contribution was already accepted.",
+                "code": "ALREADY_REVIEWED"
+            }]),
+            "{payload:#}"
+        );
+    }
+    // Applied once: one new supporting evidence row, one acceptance event.
+    let counts = app.data(COUNTS, json!({ "slug": SEED_SLUG })).await;
+    assert_eq!(counts["claim"]["evidenceCounts"]["supporting"], 1);
+    let history = app.data(HISTORY, json!({ "slug": SEED_SLUG })).await;
+    let accepted = history["claim"]["history"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|e| e["action"] == "contribution.accepted")
+        .count();
+    assert_eq!(accepted, 1);
 }
 
 /// Runs one mutation as `token`, which must apply without user errors.

@@ -211,23 +211,31 @@ async fn a_get_query_is_cacheable_and_revalidates_with_its_etag() {
 async fn a_signed_in_get_is_never_publicly_cacheable() {
     let app = TestApp::seeded().await;
     let token = app.token("casey", entity::values::Role::Contributor).await;
-    let uri = "/graphql?query=%7B%20viewer%20%7B%20name%20%7D%20%7D";
-    let anonymous = app.get(uri).await;
+    let signed_in = |uri: &str| {
+        Request::get(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    // Public data: the anonymous answer is public, kept apart from signed-in ones.
+    let claim = "/graphql?query=%7B%20claim(slug%3A%20%22rest-pause-training%22)%20%7B%20slug%20%7D%20%7D";
+    let anonymous = app.get(claim).await;
     assert_eq!(anonymous.header("cache-control"), Some("public, max-age=60"));
-    // Shared caches must keep the anonymous answer apart from signed-in ones.
     assert_eq!(anonymous.header("vary"), Some("accept, authorization"));
+    let signed = app.request(signed_in(claim)).await;
+    assert_eq!(signed.status, StatusCode::OK);
+    assert_eq!(signed.header("cache-control"), None);
+    assert_eq!(signed.header("etag"), None);
+    // The caller themself: private for everyone, anonymous included (see `caching`).
+    let viewer = "/graphql?query=%7B%20viewer%20%7B%20name%20%7D%20%7D";
+    let anonymous = app.get(viewer).await;
     assert_eq!(anonymous.json()["data"]["viewer"], serde_json::Value::Null);
-    let signed = app
-        .request(
-            Request::get(uri)
-                .header("authorization", format!("Bearer {token}"))
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    assert_eq!(anonymous.header("cache-control"), Some("private, no-store"));
+    assert_eq!(anonymous.header("etag"), None);
+    let signed = app.request(signed_in(viewer)).await;
     assert_eq!(signed.status, StatusCode::OK);
     assert_eq!(signed.json()["data"]["viewer"]["name"], "casey");
-    assert_eq!(signed.header("cache-control"), None);
+    assert_eq!(signed.header("cache-control"), Some("private, no-store"));
     assert_eq!(signed.header("etag"), None);
 }
 

@@ -5,10 +5,13 @@
 //! - [`evidence_needs`]: the gold-standard evidence ladder computed from a claim's PICO.
 //! - [`generate`]: a deterministic synthetic graph of N claims, bulk-written, for benchmarks.
 //! - [`seed`]: loading validated seed files into the database, idempotently, in one transaction.
+//! - [`visibility`]: who may see which contributions, events and users, as SQL conditions the reads
+//!   apply.
 //! - [`write`](mod@write): the one write path: every change, its checks, versions, events and review.
 
 pub mod accounts;
 pub mod evidence_needs;
 pub mod generate;
 pub mod seed;
+pub mod visibility;
 pub mod write;

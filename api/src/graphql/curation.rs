@@ -3,11 +3,12 @@
 
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::values::{ContributionStatus as StoredStatus, Role as StoredRole};
+use entity::values::ContributionStatus as StoredStatus;
 use entity::{contribution, event, user};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde_json::Value;
 
+use crate::domain::visibility::Viewer;
 use crate::domain::write::{Actor, FieldError, FieldErrorCode};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, Edge, PageArgs, Total, id_cursor, keyset_by_id, page_info};
@@ -41,14 +42,22 @@ impl Caller {
         }
     }
 
+    /// The caller as a reader: what they may see is [`crate::domain::visibility`]'s to say.
+    pub fn viewer(&self) -> Viewer {
+        match self {
+            Caller::Anonymous => Viewer::ANONYMOUS,
+            Caller::User(user) => Viewer::user(user.id, user.role),
+        }
+    }
+
     /// Whether the caller reviews contributions (and so sees all of them).
     pub fn is_moderator(&self) -> bool {
-        matches!(self, Caller::User(u) if matches!(u.role, StoredRole::Moderator | StoredRole::Admin))
+        self.viewer().reviews()
     }
 
     /// Whether the caller may see a contribution: its author and moderators may.
     pub fn may_see(&self, row: &contribution::Model) -> bool {
-        self.is_moderator() || matches!(self, Caller::User(u) if u.id == row.author_id)
+        self.viewer().may_see_contribution(row)
     }
 }
 
@@ -86,27 +95,37 @@ pub enum ContributionStatus {
 #[derive(Clone, Debug)]
 pub struct User(pub user::Model);
 
-/// A person who signs requests with an API token.
-#[Object(serial)]
+impl User {
+    /// Whether the caller may see more of this user than the name.
+    fn shows_account(&self, ctx: &Context<'_>) -> bool {
+        caller(ctx).viewer().may_see_account(self.0.id)
+    }
+}
+
+/// A person who signs requests with an API token. Public about a user is only their name, and only
+/// once they are seen making a change (as the actor of an event the caller may see); until then
+/// the user is visible to themself and to moderators alone, and `node(id:)` answers null to anyone
+/// else. Their role and the account's age are for themself and moderators.
+#[Object(serial, cache_control(private))]
 impl User {
     /// The user's global ID.
     pub async fn id(&self) -> ID {
         GlobalId::new(NodeType::User, self.0.id).encode()
     }
 
-    /// The user's handle.
+    /// The user's handle, shown next to the changes they made.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
-    /// What the user may do.
-    async fn role(&self) -> Role {
-        self.0.role.into()
+    /// What the user may do; null unless the caller is this user or a moderator.
+    async fn role(&self, ctx: &Context<'_>) -> Option<Role> {
+        self.shows_account(ctx).then(|| self.0.role.into())
     }
 
-    /// When the account was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When the account was created; null unless the caller is this user or a moderator.
+    async fn created_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.shows_account(ctx).then_some(self.0.created_at)
     }
 }
 
@@ -154,8 +173,8 @@ async fn stored_node(ctx: &Context<'_>, node_type: Option<&str>, id: Option<i32>
 pub struct Contribution(pub contribution::Model);
 
 /// A contributor's proposed change, waiting for a moderator or reviewed by one. Only its author and
-/// moderators can see it.
-#[Object(serial)]
+/// moderators can see it, whatever its status; to anyone else it does not exist.
+#[Object(serial, cache_control(private))]
 impl Contribution {
     /// The contribution's global ID.
     pub async fn id(&self) -> ID {
@@ -230,8 +249,10 @@ impl Contribution {
 pub struct Event(pub event::Model);
 
 /// One applied change in the audit log: who did what to which node, when, and the values before and
-/// after. Events are never edited or removed.
-#[Object(serial)]
+/// after. Events are never edited or removed. The events a contribution left (its submission, the
+/// change it applied, its review) are public once it is accepted; until then, and for good when it
+/// is rejected, only its author and moderators see them.
+#[Object(serial, cache_control(private))]
 impl Event {
     /// The event's global ID.
     pub async fn id(&self) -> ID {
@@ -325,6 +346,9 @@ pub enum UserErrorCode {
     NotFound,
     /// The value must be unique and is already used.
     Taken,
+    /// The contribution was accepted or rejected already, perhaps by another moderator a moment
+    /// before; the message says which.
+    AlreadyReviewed,
 }
 
 /// A mistake in a mutation's input, for the caller to fix; nothing was changed.
@@ -364,20 +388,14 @@ pub(crate) async fn contributions_page(
     args: PageArgs,
 ) -> ApiResult<Connection<Contribution>> {
     let window = args.window(crate::graphql::connection::decode_id_cursor)?;
-    let mut condition = Condition::all();
+    if let Caller::Anonymous = caller(ctx) {
+        return Err(ApiError::Unauthenticated(
+            "Contributions are visible to their authors and to moderators: send an API token.".to_owned(),
+        ));
+    }
+    let mut condition = caller(ctx).viewer().contributions();
     if let Some(status) = status {
         condition = condition.add(contribution::Column::Status.eq(status.name()));
-    }
-    match caller(ctx) {
-        Caller::Anonymous => {
-            return Err(ApiError::Unauthenticated(
-                "Contributions are visible to their authors and to moderators: send an API token.".to_owned(),
-            ));
-        }
-        Caller::User(user) if !caller(ctx).is_moderator() => {
-            condition = condition.add(contribution::Column::AuthorId.eq(user.id));
-        }
-        Caller::User(_) => {}
     }
     let select = contribution::Entity::find().filter(condition.clone());
     let (rows, more) = keyset_by_id(database(ctx)?, select, contribution::Column::Id, &window).await?;
@@ -395,13 +413,15 @@ pub(crate) async fn contributions_page(
     })
 }
 
-/// Lists events matching `condition`, a page at a time, oldest first.
+/// Lists the events matching `condition` that the caller may see, a page at a time, oldest first.
+/// Hidden events are filtered in SQL, so pages, cursors and `totalCount` never count them.
 pub(crate) async fn events_page(
     ctx: &Context<'_>,
     condition: Condition,
     args: PageArgs,
 ) -> ApiResult<Connection<Event>> {
     let window = args.window(crate::graphql::connection::decode_id_cursor)?;
+    let condition = condition.add(caller(ctx).viewer().events());
     let select = event::Entity::find().filter(condition.clone());
     let (rows, more) = keyset_by_id(database(ctx)?, select, event::Column::Id, &window).await?;
     let edges: Vec<Edge<Event>> = rows

@@ -18,8 +18,10 @@
 //! fifth of a claim page's CPU.
 //!
 //! A validation that passed also keeps its operation compiled, when it is a claim page query that
-//! [`super::compiled::CompiledPage`] answers without the executor; a request on that validation
-//! is [`Preparation::Validated`] with it.
+//! [`super::compiled::CompiledPage`] answers without the executor and its answer may be public
+//! (it selects nothing about the caller); a request on that validation is
+//! [`Preparation::Validated`] with it. A request run on a kept validation keeps its cache hints:
+//! the schema without validation rules still computes them (`ValidationMode::Fast`).
 //!
 //! A parse takes about 40 times its text in memory; the cache is bounded by an estimate from that
 //! ([`MAX_ESTIMATED_BYTES`]) and by [`MAX_DOCUMENTS`], least recently used out first, and each
@@ -89,7 +91,7 @@ struct Kept {
 }
 
 /// A validation that passed: the complexity it was priced at, and its operation compiled when it
-/// is a claim page query.
+/// is a claim page query whose answer may be public.
 struct Passed {
     validation: Validation,
     complexity: usize,
@@ -111,19 +113,30 @@ pub struct ValidationKey {
     validation: Validation,
 }
 
-/// Filled in during validation (by `graphql::rate_limit::ChargeRateLimit`) with the complexity of a
+/// What validation found of a request that passed the limits and every validation rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The complexity it was priced at.
+    pub complexity: usize,
+    /// Whether its answer may be public: it selects nothing marked `cache_control(private)` (the
+    /// caller's rate limit, themself, contributions, events, users). Only such an operation is
+    /// compiled, since a compiled page is answered without the executor's cache hints.
+    pub public: bool,
+}
+
+/// Filled in during validation (by `graphql::rate_limit::ChargeRateLimit`) with the verdict on a
 /// request that passed the limits and every validation rule.
 #[derive(Debug, Default)]
-pub struct ValidationRecord(OnceLock<usize>);
+pub struct ValidationRecord(OnceLock<Verdict>);
 
 impl ValidationRecord {
-    /// Records that the request passed, priced at `complexity`.
-    pub fn passed(&self, complexity: usize) {
-        let _ = self.0.set(complexity);
+    /// Records that the request passed, and what validation found.
+    pub fn passed(&self, verdict: Verdict) {
+        let _ = self.0.set(verdict);
     }
 
-    /// The complexity, when the request passed.
-    pub fn complexity(&self) -> Option<usize> {
+    /// The verdict, when the request passed.
+    pub fn verdict(&self) -> Option<Verdict> {
         self.0.get().copied()
     }
 }
@@ -258,9 +271,9 @@ impl DocumentCache {
         }
     }
 
-    /// Keeps a document that has run, with the complexity its request passed validation at when
+    /// Keeps a document that has run, with the verdict its request passed validation with when
     /// that may be kept, dropping the least recently used to stay within bounds.
-    pub fn keep(&self, fresh: FreshDocument, validated: Option<(ValidationKey, usize)>) {
+    pub fn keep(&self, fresh: FreshDocument, validated: Option<(ValidationKey, Verdict)>) {
         let added = estimate(&fresh.text);
         let mut cache = self.lock();
         let kept = Kept {
@@ -274,8 +287,8 @@ impl DocumentCache {
             cache.estimated_bytes -= added;
         }
         cache.estimated_bytes += added;
-        if let Some((key, complexity)) = validated {
-            remember(&mut cache, key, complexity, self.compile_pages);
+        if let Some((key, verdict)) = validated {
+            remember(&mut cache, key, verdict, self.compile_pages);
         }
         while cache.estimated_bytes > MAX_ESTIMATED_BYTES || cache.documents.len() > MAX_DOCUMENTS {
             match cache.documents.pop_lru() {
@@ -287,8 +300,8 @@ impl DocumentCache {
 
     /// Keeps the validation of a request that ran on a kept document, unless the document has
     /// left the cache since.
-    pub fn keep_validation(&self, key: ValidationKey, complexity: usize) {
-        remember(&mut self.lock(), key, complexity, self.compile_pages);
+    pub fn keep_validation(&self, key: ValidationKey, verdict: Verdict) {
+        remember(&mut self.lock(), key, verdict, self.compile_pages);
     }
 
     /// Documents kept.
@@ -306,7 +319,7 @@ impl DocumentCache {
     }
 }
 
-fn remember(cache: &mut Cache, key: ValidationKey, complexity: usize, compile_pages: bool) {
+fn remember(cache: &mut Cache, key: ValidationKey, verdict: Verdict, compile_pages: bool) {
     let Some(kept) = cache.documents.peek_mut(&key.text) else {
         return;
     };
@@ -321,21 +334,22 @@ fn remember(cache: &mut Cache, key: ValidationKey, complexity: usize, compile_pa
         kept.validated.remove(0);
     }
     // Compiled once per operation: the page depends on the text and the operation, not on the
-    // values that priced it, and a text priced many ways keeps one compiled page.
+    // values that priced it, and a text priced many ways keeps one compiled page. Whether the
+    // answer may be public depends on the same two (on the fields selected, whatever `@skip` says).
     let same_operation = kept
         .validated
         .iter()
         .find(|passed| passed.validation.operation == key.validation.operation);
     let compiled = match same_operation {
         Some(passed) => passed.compiled.clone(),
-        None => compile_pages
+        None => (compile_pages && verdict.public)
             .then(|| CompiledPage::compile(&kept.document, key.validation.operation.as_deref()))
             .flatten()
             .map(Arc::new),
     };
     kept.validated.push(Passed {
         validation: key.validation,
-        complexity,
+        complexity: verdict.complexity,
         compiled,
     });
 }
@@ -484,19 +498,29 @@ mod tests {
         Request::new(query).variables(Variables::from_json(variables))
     }
 
-    /// Prepares `request` and keeps it as if it had run and passed validation at `complexity`.
-    fn run(cache: &DocumentCache, mut request: Request, complexity: usize) -> bool {
+    /// Prepares `request` and keeps it as if it had run and passed validation at `complexity`, its
+    /// answer public.
+    fn run(cache: &DocumentCache, request: Request, complexity: usize) -> bool {
+        let verdict = Verdict {
+            complexity,
+            public: true,
+        };
+        run_to(cache, request, verdict)
+    }
+
+    /// Prepares `request` and keeps it as if it had run and passed validation with `verdict`.
+    fn run_to(cache: &DocumentCache, mut request: Request, verdict: Verdict) -> bool {
         match cache.prepare(&mut request) {
             Preparation::Validated { .. } => true,
             Preparation::Reused { key } => {
                 if let Some(key) = key {
-                    cache.keep_validation(key, complexity);
+                    cache.keep_validation(key, verdict);
                 }
                 false
             }
             Preparation::Parsed { fresh, key } => {
                 if let Some(fresh) = fresh {
-                    cache.keep(fresh, key.map(|key| (key, complexity)));
+                    cache.keep(fresh, key.map(|key| (key, verdict)));
                 }
                 false
             }
@@ -589,6 +613,28 @@ mod tests {
             };
             assert_eq!(kept.is_some(), compiled, "compile_pages = {compile_pages}");
         }
+    }
+
+    #[test]
+    fn a_claim_page_whose_answer_is_private_is_never_compiled() {
+        // As if the page selected something about the caller (a field the compiled page does not
+        // answer today, but one may be added): it runs on the executor, which marks it private.
+        const CLAIM: &str = "query C($slug: String!) { claim(slug: $slug) { slug } }";
+        let cache = DocumentCache::new(usize::MAX, true);
+        let private = Verdict {
+            complexity: 3,
+            public: false,
+        };
+        assert!(!run_to(
+            &cache,
+            request(CLAIM, serde_json::json!({ "slug": "a" })),
+            private
+        ));
+        let mut again = request(CLAIM, serde_json::json!({ "slug": "b" }));
+        let Preparation::Validated { compiled, .. } = cache.prepare(&mut again) else {
+            panic!("the second request should reuse the validation");
+        };
+        assert!(compiled.is_none());
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! The `Node` interface: every object with a global ID, fetchable with `node(id:)`.
 
+use std::collections::HashSet;
+
 use async_graphql::{Context, ID, Interface};
+use entity::{event, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::ApiResult;
 use crate::graphql::curation::{Contribution, Event, User, caller};
@@ -10,7 +14,7 @@ use crate::graphql::loaders::{
     StudyById, UserById,
 };
 use crate::graphql::types::{Claim, Doi, Evidence, Mechanism, MechanismStep, Study};
-use crate::graphql::{load_many, load_one};
+use crate::graphql::{database, load_many, load_one};
 
 /// An object with a stable, opaque global ID (Relay's Global Object Identification).
 #[derive(Interface)]
@@ -32,8 +36,20 @@ pub enum Node {
 }
 
 impl Node {
-    /// Fetches the node a decoded ID names, or `None` when no such row exists.
+    /// Fetches the node a decoded ID names, or `None` when no such row exists or the caller may not
+    /// see it (the two look the same).
     pub async fn fetch(ctx: &Context<'_>, id: GlobalId) -> ApiResult<Option<Node>> {
+        if let Some(visible) = visible_ids(ctx, id.node_type, &[id.id]).await?
+            && !visible.contains(&id.id)
+        {
+            return Ok(None);
+        }
+        Node::load(ctx, id).await
+    }
+
+    /// Loads the node a decoded ID names, when the caller may see it as far as the row itself says
+    /// (a contribution); events and users are checked by [`visible_ids`] first.
+    async fn load(ctx: &Context<'_>, id: GlobalId) -> ApiResult<Option<Node>> {
         let row = id.id;
         Ok(match id.node_type {
             NodeType::Claim => load_one(ctx, ClaimById(row))
@@ -79,10 +95,65 @@ impl Node {
             load_many(ctx, of(NodeType::Contribution).map(ContributionById).collect()),
             load_many(ctx, of(NodeType::Event).map(EventById).collect()),
         )?;
+        // One statement per type whose visibility is a question for the database.
+        let events: Vec<i32> = of(NodeType::Event).collect();
+        let users: Vec<i32> = of(NodeType::User).collect();
+        let (events, users) = tokio::try_join!(
+            visible_ids(ctx, NodeType::Event, &events),
+            visible_ids(ctx, NodeType::User, &users),
+        )?;
         let mut nodes = Vec::with_capacity(ids.len());
         for id in ids {
-            nodes.push(Node::fetch(ctx, *id).await?);
+            let visible = match id.node_type {
+                NodeType::Event => events.as_ref(),
+                NodeType::User => users.as_ref(),
+                _ => None,
+            };
+            if visible.is_some_and(|visible| !visible.contains(&id.id)) {
+                nodes.push(None);
+            } else {
+                nodes.push(Node::load(ctx, *id).await?);
+            }
         }
         Ok(nodes)
     }
+}
+
+/// Of the row ids `ids` of `node_type`, those the caller may see, found in one statement with
+/// [`crate::domain::visibility`]'s conditions; `None` when every row of the type is visible to
+/// the caller as far as the database goes (public types; everything for a moderator).
+async fn visible_ids(ctx: &Context<'_>, node_type: NodeType, ids: &[i32]) -> ApiResult<Option<HashSet<i32>>> {
+    let viewer = caller(ctx).viewer();
+    if viewer.reviews() || !matches!(node_type, NodeType::Event | NodeType::User) {
+        return Ok(None);
+    }
+    if ids.is_empty() {
+        return Ok(Some(HashSet::new()));
+    }
+    let db = database(ctx)?;
+    let ids = ids.iter().copied();
+    let visible: Vec<i32> = match node_type {
+        NodeType::Event => {
+            event::Entity::find()
+                .select_only()
+                .column(event::Column::Id)
+                .filter(event::Column::Id.is_in(ids))
+                .filter(viewer.events())
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        NodeType::User => {
+            user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .filter(user::Column::Id.is_in(ids))
+                .filter(viewer.users())
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(visible.into_iter().collect()))
 }

@@ -36,7 +36,9 @@ pub struct Query;
 /// Entry points into the claim graph.
 #[Object]
 impl Query {
-    /// Fetches any object by its global ID; null when nothing has that ID.
+    /// Fetches any object by its global ID; null when nothing has that ID, or when the caller may
+    /// not see it (a pending contribution's events, a user seen making no change): the two look
+    /// the same.
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -46,7 +48,8 @@ impl Query {
         Ok(Node::fetch(ctx, id).await?)
     }
 
-    /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names nothing.
+    /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names
+    /// nothing or names what the caller may not see.
     #[graphql(complexity = "ids.len().max(1) * child_complexity")]
     async fn nodes(
         &self,
@@ -162,6 +165,7 @@ impl Query {
     }
 
     /// The caller: the user whose API token signed the request; null without a token.
+    #[graphql(cache_control(private))]
     async fn viewer(&self, ctx: &Context<'_>) -> Option<User> {
         match caller(ctx) {
             Caller::Anonymous => None,
@@ -171,7 +175,10 @@ impl Query {
 
     /// Contributions the caller may see, oldest first: moderators see everyone's (the review
     /// queue is `contributions(status: PENDING)`), contributors their own. Needs a token.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    #[graphql(
+        cache_control(private),
+        complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
+    )]
     async fn contributions(
         &self,
         ctx: &Context<'_>,
@@ -195,8 +202,13 @@ impl Query {
         Ok(contributions_page(ctx, status.map(Into::into), args).await?)
     }
 
-    /// Every applied change, oldest first (use `last` for the latest): the whole graph's audit log.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    /// Every applied change the caller may see, oldest first (use `last` for the latest): the whole
+    /// graph's audit log. Anonymous callers and other contributors see accepted changes only; the
+    /// events of a pending or rejected contribution are its author's and the moderators'.
+    #[graphql(
+        cache_control(private),
+        complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
+    )]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -219,6 +231,7 @@ impl Query {
 
     /// Where this client stands against its rate limit, this request's cost included; null when the
     /// server limits no rates. Asking costs 1 point, like any small query.
+    #[graphql(cache_control(private))]
     async fn rate_limit(&self, ctx: &Context<'_>) -> Option<RateLimit> {
         ctx.data_opt::<Arc<RateCharge>>()
             .and_then(|charge| charge.settlement())

@@ -10,12 +10,13 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{ServerError, SimpleObject, ValidationResult};
 use chrono::{DateTime, Utc};
 
-use super::document_cache::ValidationRecord;
+use super::document_cache::{ValidationRecord, Verdict};
 use crate::error::ErrorCode;
 use crate::rate_limit::{RateCharge, Settlement, cost_of_complexity};
 
 /// Charges each request the cost of its document once validation has computed its complexity, and
-/// records that complexity in the request's [`ValidationRecord`] when it has one.
+/// records that complexity (and whether the answer may be public) in the request's
+/// [`ValidationRecord`] when it has one.
 ///
 /// Registered before [`super::limits::QueryLimits`], so it wraps it: a document refused by the
 /// limits is never charged its full cost here (the handler charges it the minimum), nor recorded.
@@ -36,7 +37,10 @@ impl Extension for ChargeRateLimit {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
         if let Some(record) = ctx.data_opt::<Arc<ValidationRecord>>() {
-            record.passed(result.complexity);
+            record.passed(Verdict {
+                complexity: result.complexity,
+                public: result.cache_control.public,
+            });
         }
         // No charge in the data: rate limits are off, or the schema runs outside the handler.
         let Some(charge) = ctx.data_opt::<Arc<RateCharge>>() else {
@@ -66,6 +70,7 @@ fn rate_limited(settlement: &Settlement, left: u64) -> ServerError {
 /// one) may spend a budget of points per window; a request costs its complexity divided by 100,
 /// rounded up, and at least 1 point. The same figures come in the `x-ratelimit-*` headers.
 #[derive(SimpleObject)]
+#[graphql(cache_control(private))]
 pub struct RateLimit {
     /// The points this request cost.
     cost: i32,

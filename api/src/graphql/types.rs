@@ -129,8 +129,13 @@ impl Claim {
     }
 
     /// Every applied change to the claim and to what hangs under it (mechanisms, steps, evidence,
-    /// contributions submitted and reviewed), oldest first; `last` gives the latest.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    /// contributions submitted and reviewed) that the caller may see, oldest first; `last` gives
+    /// the latest. As in `events`, a pending or rejected contribution's events are its author's
+    /// and the moderators' only.
+    #[graphql(
+        cache_control(private),
+        complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
+    )]
     async fn history(
         &self,
         ctx: &Context<'_>,

@@ -473,15 +473,15 @@ async fn execute(
     if let Some(refusal) = meter.over_budget() {
         return refuse_counted(state, refusal, media);
     }
-    let passed = record.and_then(|record| record.complexity());
+    let passed = record.and_then(|record| record.verdict());
     match preparation {
         Preparation::Parsed {
             fresh: Some(fresh),
             key,
         } if !is_request_error(&response) => state.documents.keep(fresh, key.zip(passed)),
         Preparation::Reused { key: Some(key) } => {
-            if let Some(complexity) = passed {
-                state.documents.keep_validation(key, complexity);
+            if let Some(verdict) = passed {
+                state.documents.keep_validation(key, verdict);
             }
         }
         _ => {}
@@ -512,9 +512,17 @@ async fn execute(
     if !codes.is_empty() {
         tracing::Span::current().record("graphql.error_codes", codes.join(",").as_str());
     }
-    let cacheable = get.filter(|_| response.errors.is_empty());
+    // An answer that selects anything about the caller (a field or type marked
+    // `cache_control(private)`) is theirs alone, however it was asked for.
+    let public = response.cache_control.public;
+    let cacheable = get.filter(|_| public && response.errors.is_empty());
     let mut http = respond(response, media);
-    if let Some(request_headers) = cacheable {
+    if !public {
+        http.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PRIVATE_CACHE_CONTROL),
+        );
+    } else if let Some(request_headers) = cacheable {
         http = validated(http, request_headers).await;
     }
     http
@@ -589,9 +597,13 @@ fn timed_out(state: &AppState, operation: Option<&str>, started: Instant, media:
     )
 }
 
-/// How long shared caches and browsers may reuse a successful GET answer: public data only here,
-/// so a minute of staleness is the price of a cache hit; an `ETag` makes revalidation cheap.
+/// How long shared caches and browsers may reuse a successful GET answer that cannot depend on the
+/// caller: a minute of staleness is the price of a cache hit; an `ETag` makes revalidation cheap.
 const GET_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// An answer that depends on the caller: no cache may store it, not even the browser's, so there is
+/// nothing to revalidate and it carries no `ETag` (which would fingerprint one client's data).
+const PRIVATE_CACHE_CONTROL: &str = "private, no-store";
 
 /// Adds `Cache-Control` and an `ETag` to a successful GET answer, and answers `304 Not Modified`
 /// when the client's `If-None-Match` already names that ETag.

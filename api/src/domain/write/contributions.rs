@@ -213,13 +213,16 @@ async fn claim_for_review(
         .exec(txn)
         .await?;
     if result.rows_affected == 0 {
+        // Read again: the row read above may predate a concurrent review that has committed since
+        // (on PostgreSQL the update waited for it); this statement sees that review's status.
+        let now = contribution::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map_or(row.status, |now| now.status);
         return Err(WriteError::invalid(
             "id",
-            super::FieldErrorCode::Invalid,
-            format!(
-                "This contribution was already {}.",
-                row.status.name().to_lowercase()
-            ),
+            super::FieldErrorCode::AlreadyReviewed,
+            format!("This contribution was already {}.", now.name().to_lowercase()),
         ));
     }
     Ok(row)

@@ -107,6 +107,8 @@ pub enum FieldErrorCode {
     NotFound,
     /// The value must be unique and is already used.
     Taken,
+    /// The contribution was accepted or rejected already (perhaps by a concurrent review).
+    AlreadyReviewed,
 }
 
 /// One problem with one field of the input.
