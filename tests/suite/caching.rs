@@ -147,8 +147,15 @@ async fn a_get_of_the_claim_page_stays_public_with_an_etag_every_time() {
         let response = app.get(&uri).await;
         assert_eq!(response.status, StatusCode::OK);
         assert_eq!(response.header("cache-control"), Some(PUBLIC), "run {run}");
+        // One client's budget is not for a shared cache to keep and hand to the next.
+        assert_eq!(response.header("x-ratelimit-remaining"), None, "run {run}");
         etags.push(response.header("etag").expect("an ETag").to_owned());
     }
+    // A private answer, and the same page by POST, still say where the client stands.
+    let private = app.get(&get_uri("{ rateLimit { used } }", json!({}))).await;
+    assert!(private.header("x-ratelimit-remaining").is_some());
+    let page = app.post_graphql(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
+    assert!(page.header("x-ratelimit-remaining").is_some());
     assert!(etags.windows(2).all(|w| w[0] == w[1]), "{etags:?}");
     // A POST that selects the rate limit is marked private too.
     let post = app.post_graphql("{ rateLimit { remaining } }", json!({})).await;

@@ -92,8 +92,15 @@ async fn every_graphql_response_says_where_the_client_stands_and_the_count_goes_
     assert_eq!(remaining, 5_000 - used);
     assert_eq!(same_reset, reset, "one window");
 
-    // Refusals carry the headers too, and cost one point: by GET, a bad body, another method.
+    // A publicly cacheable GET answer is charged but carries no figures: they are this client's,
+    // and a shared cache would hand them to the next.
     let get = app.get("/graphql?query=%7B__typename%7D").await;
+    assert_eq!(get.header("cache-control"), Some("public, max-age=60"));
+    assert!(get.header("x-ratelimit-used").is_none(), "{:?}", get.headers);
+    let used = used + 1;
+    // Refusals carry the headers, and cost one point: by GET, a bad body, another method.
+    let get = app.get("/graphql?query=%7B").await;
+    assert_eq!(get.header("cache-control"), None);
     assert_eq!(rate_headers(&get).2, used + 1);
     let malformed = app
         .request(

@@ -257,13 +257,26 @@ impl RateMeter {
     }
 
     /// Charges the minimum when nothing charged the request (it was refused before its cost was
-    /// known), and says in the headers where its client stands.
+    /// known), and says in the headers where its client stands, unless the answer is one a shared
+    /// cache may keep and hand to other clients: those headers are this client's alone.
     fn settle(self, mut response: Response) -> Response {
         if let Some(charge) = self.0 {
-            insert_rate_limit_headers(response.headers_mut(), &charge.settle().snapshot);
+            let settlement = charge.settle();
+            if !is_public(&response) {
+                insert_rate_limit_headers(response.headers_mut(), &settlement.snapshot);
+            }
         }
         response
     }
+}
+
+/// Whether a shared cache may keep the answer (`Cache-Control: public`).
+fn is_public(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|d| d.trim().eq_ignore_ascii_case("public")))
 }
 
 /// `x-ratelimit-limit`, `-remaining`, `-used` and `-reset` (the end of the window, in seconds since
