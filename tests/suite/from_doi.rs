@@ -67,6 +67,7 @@ async fn a_malformed_doi_is_rejected_with_its_field() {
                 .is_some_and(|m| m.contains("is not a DOI")),
             "{body:#}"
         );
-        assert!(body["data"].is_null(), "no data for {bad:?}: {body:#}");
+        // The failed field is null in its place (GraphQL spec, "Handling Field Errors").
+        assert_eq!(body["data"], json!({ "doi": null }), "{bad:?}: {body:#}");
     }
 }

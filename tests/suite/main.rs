@@ -8,6 +8,7 @@ mod conformance;
 mod contributions;
 mod errors;
 mod explain;
+mod field_errors;
 mod from_doi;
 mod generate;
 mod http;

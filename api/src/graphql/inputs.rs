@@ -57,7 +57,14 @@ impl InputTypes {
         let mut registry = Registry::default();
         Query::create_type_info(&mut registry);
         Mutation::create_type_info(&mut registry);
+        registry.query_type = Query::type_name().into_owned();
+        registry.mutation_type = Some(Mutation::type_name().into_owned());
         InputTypes { registry }
+    }
+
+    /// The schema's types, inputs and outputs alike.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// Checks the request's variables against the operation it runs, and the document's own texts.

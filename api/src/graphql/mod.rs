@@ -9,6 +9,7 @@
 //! `compiled` answers it from the same statements' rows (see `document_cache` for when).
 
 pub mod compiled;
+pub mod completion;
 pub mod connection;
 pub mod curation;
 pub mod document_cache;

@@ -36,6 +36,7 @@ use super::metrics::Outcome;
 use crate::domain::accounts;
 use crate::error::ErrorCode;
 use crate::graphql::compiled::CompiledPage;
+use crate::graphql::completion;
 use crate::graphql::document_cache::{Preparation, ValidationRecord, missing_variable};
 use crate::graphql::inputs::InputError;
 use crate::graphql::loaders::Db;
@@ -479,6 +480,10 @@ async fn execute(
         Preparation::Validated { .. } => &state.prevalidated,
         _ => &state.schema,
     };
+    // Kept to mend the response's nulls and order (see `complete_response`): execution takes the
+    // request, parse and all.
+    let text = request.query.clone();
+    let operation_name = request.operation_name.clone();
     let Ok(mut response) = tokio::time::timeout(timeout, schema.execute(request)).await else {
         return timed_out(state, operation.as_deref(), started, media);
     };
@@ -505,6 +510,7 @@ async fn execute(
             mark_internal(error, id);
         }
     }
+    complete_response(state, &text, operation_name.as_deref(), &mut response);
     let codes: Vec<&str> = response
         .errors
         .iter()
@@ -539,6 +545,28 @@ async fn execute(
         http = validated(http, request_headers).await;
     }
     http
+}
+
+/// Makes an executed response's `data` what the GraphQL spec says it is, where async-graphql's
+/// differs (see [`completion`]): only a response with a field error, an empty root, or several root
+/// fields (written in the order they finished) can differ, so only those parse the text again.
+fn complete_response(
+    state: &AppState,
+    text: &str,
+    operation_name: Option<&str>,
+    response: &mut async_graphql::Response,
+) {
+    let may_differ = match &response.data {
+        async_graphql::Value::Object(root) => root.len() > 1 || !response.errors.is_empty(),
+        async_graphql::Value::Null => !is_request_error(response),
+        _ => false,
+    };
+    if !may_differ {
+        return;
+    }
+    if let Ok(document) = async_graphql::parser::parse_query(text) {
+        completion::complete(state.inputs.registry(), &document, operation_name, response);
+    }
 }
 
 /// Answers a request from its compiled claim page; `None` when the executor should answer it: the
