@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, Query
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{
-    Connection, Direction, Edge, MAX_PAGE, PageArgs, Total, Window, decode_cursor, decode_id_cursor,
+    Connection, Direction, Edge, PageArgs, Total, Window, decode_cursor, decode_id_cursor,
     encode_cursor, id_cursor, keyset_by_id, page_info,
 };
 use crate::graphql::curation::{
@@ -19,6 +19,7 @@ use crate::graphql::curation::{
 };
 use crate::graphql::enums::{OrderDirection, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::limits::NODE_IDS;
 use crate::graphql::loaders::StudyById;
 use crate::graphql::node::Node;
 use crate::graphql::prefetch::{claim_by_slug_with_page, prefetch_claims};
@@ -46,19 +47,16 @@ impl Query {
         Ok(Node::fetch(ctx, id).await?)
     }
 
-    /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names nothing.
-    #[graphql(complexity = "ids.len().max(1) * child_complexity")]
+    /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names
+    /// nothing. More than 100 IDs is an OUT_OF_RANGE error on `ids`.
+    #[graphql(complexity = "crate::graphql::limits::nodes_cost(ids.len(), child_complexity)")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global IDs from objects' `id` fields (at most 100).")] ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
-        if ids.len() > MAX_PAGE {
-            return Err(ApiError::bad_input(
-                "ids",
-                format!("at most {MAX_PAGE} IDs per request, got {}", ids.len()),
-            )
-            .into());
+        if ids.len() > NODE_IDS {
+            return Err(ApiError::list_too_long("ids", ids.len(), NODE_IDS).into());
         }
         let decoded = ids
             .iter()
