@@ -20,10 +20,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::curation::{Contribution, UserError, caller};
 use crate::graphql::enums::{EffectDirection, Stance, StudyDesign, Support};
 use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::limits::write_cost;
 use crate::graphql::loaders::{ClaimById, EvidenceById, MechanismById, MechanismStepById, StudyById};
 use crate::graphql::node::Node;
 use crate::graphql::types::{Claim, Evidence, Mechanism, MechanismStep, Study};
-use crate::graphql::limits::write_cost;
 use crate::graphql::{database, forget_loaded, load_one, write_gate};
 
 /// Changes to the claim graph. Every mutation needs an API token.
@@ -542,7 +542,9 @@ impl Mutation {
     }
 
     /// Puts a claim's mechanisms in a new order. Costs a point per ID listed, beside the payload.
-    #[graphql(complexity = "write_cost(input.mechanism_ids.len(), cap::MECHANISMS_PER_CLAIM, child_complexity)")]
+    #[graphql(
+        complexity = "write_cost(input.mechanism_ids.len(), cap::MECHANISMS_PER_CLAIM, child_complexity)"
+    )]
     async fn mechanism_reorder(
         &self,
         ctx: &Context<'_>,
@@ -550,7 +552,12 @@ impl Mutation {
     ) -> async_graphql::Result<ClaimPayload> {
         // A list over its cap is refused before its IDs are decoded (each bad one is an error).
         let len = input.mechanism_ids.len();
-        let over = list_over_cap("mechanismIds", len, cap::MECHANISMS_PER_CLAIM, "mechanisms per claim");
+        let over = list_over_cap(
+            "mechanismIds",
+            len,
+            cap::MECHANISMS_PER_CLAIM,
+            "mechanisms per claim",
+        );
         if let Some(error) = over {
             caller(ctx).actor()?;
             return ClaimPayload::of(ctx, Performed::Refused(vec![error.into()]), claim_of).await;

@@ -29,7 +29,12 @@ async fn post(router: &Router, token: &str, query: &str, variables: Value) -> (D
 }
 
 /// [`post`], with the points the token's user has spent so far (`x-ratelimit-used`).
-async fn post_priced(router: &Router, token: &str, query: &str, variables: Value) -> (Duration, usize, Value, u64) {
+async fn post_priced(
+    router: &Router,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> (Duration, usize, Value, u64) {
     let body = json!({ "query": query, "variables": variables }).to_string();
     let request = Request::post("/graphql")
         .header("content-type", "application/json")
@@ -44,12 +49,7 @@ async fn post_priced(router: &Router, token: &str, query: &str, variables: Value
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
+    let bytes = response.into_body().collect().await.expect("a body").to_bytes();
     let took = started.elapsed();
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (took, bytes.len(), json, used)

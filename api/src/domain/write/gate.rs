@@ -74,10 +74,7 @@ impl WriteGate {
     pub fn for_database(db: &DatabaseConnection) -> Self {
         match db.get_database_backend() {
             DbBackend::Postgres => {
-                let pool = db
-                    .get_postgres_connection_pool()
-                    .options()
-                    .get_max_connections();
+                let pool = db.get_postgres_connection_pool().options().get_max_connections();
                 WriteGate::with_writers(usize::try_from(pool / 2).unwrap_or(1))
             }
             _ => WriteGate::default(),
