@@ -155,3 +155,28 @@ async fn title_contains_follows_the_same_rule() {
     assert_eq!(titles("etude").await, Vec::<String>::new());
     assert_eq!(titles("VERSUCH").await, ["Ein Versuch"]);
 }
+
+#[tokio::test]
+async fn the_seed_loader_and_generate_write_the_folded_texts_too() {
+    use api::domain::generate::{GenerateOptions, generate};
+    use entity::values::fold;
+    use entity::{claim, study};
+    use sea_orm::EntityTrait;
+    let app = TestApp::seeded().await;
+    generate(&app.db, &GenerateOptions::new(3, 7))
+        .await
+        .expect("generating");
+    let claims = claim::Entity::find().all(&app.db).await.expect("claims");
+    assert_eq!(claims.len(), 4, "the seed claim and 3 generated");
+    for row in claims {
+        assert_eq!(row.statement_folded, fold(&row.statement), "{}", row.slug);
+    }
+    let studies = study::Entity::find().all(&app.db).await.expect("studies");
+    assert!(studies.len() > 1);
+    for row in studies {
+        assert_eq!(row.title_folded, fold(&row.title), "{}", row.title);
+    }
+    // The seed claim is found by part of its statement in capitals.
+    let needle = "RECREATIONALLY TRAINED ADULTS, REST-PAUSE TRAINING LEADS";
+    assert_eq!(found(&app, needle).await, ["rest-pause-training"]);
+}
