@@ -5,7 +5,8 @@
 //! `TEST_DATABASE_URL`), through the router in-process, with the body limit raised so that the
 //! list sizes of the issue reach the resolvers.
 //!
-//! Usage: `list_inputs CITATIONS REORDER_IDS`. Prints one `RESULT` line per figure.
+//! Usage: `list_inputs CITATIONS REORDER_IDS [WRITERS]` (8 concurrent writers by default). Prints
+//! one `RESULT` line per figure.
 
 use std::time::{Duration, Instant};
 
@@ -68,6 +69,7 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let m: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let writers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(8);
     let backend = if TestApp::is_postgres() {
         "postgres"
     } else {
@@ -105,12 +107,12 @@ async fn main() {
             .map_or(0, Vec::len)
     );
 
-    // 8 at once from the contributor; a moderator's write and a token look-up 50 ms later.
-    let mut writers = tokio::task::JoinSet::new();
-    for w in 0..8 {
+    // WRITERS at once from the contributor; a moderator's write and a token look-up 50 ms later.
+    let mut burst = tokio::task::JoinSet::new();
+    for w in 0..writers {
         let (router, token) = (router.clone(), contributor.clone());
         let input = json!({ "input": { "mechanismId": mechanism, "text": "A step.", "citations": citations(n, &format!("w{w}")) } });
-        writers.spawn(async move { post(&router, &token, STEP_ADD, input).await });
+        burst.spawn(async move { post(&router, &token, STEP_ADD, input).await });
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     let update = "mutation($input: MechanismUpdateInput!) { mechanismUpdate(input: $input) { mechanism { version } userErrors { code } } }";
@@ -127,7 +129,7 @@ async fn main() {
     let (lookup_took, _, lookup_body) = lookup.await.expect("the look-up");
     let mut slowest = Duration::ZERO;
     let mut refused = 0;
-    while let Some(done) = writers.join_next().await {
+    while let Some(done) = burst.join_next().await {
         let (took, _, body) = done.expect("a writer");
         slowest = slowest.max(took);
         if body.get("errors").is_some() || body["data"]["stepAdd"]["contribution"].is_null() {
@@ -135,7 +137,7 @@ async fn main() {
         }
     }
     println!(
-        "RESULT {backend} contention citations={n} moderator_write_ms={} moderator_ok={} token_lookup_ms={} lookup_ok={} contributor_slowest_ms={} contributor_not_submitted={refused}",
+        "RESULT {backend} contention writers={writers} citations={n} moderator_write_ms={} moderator_ok={} token_lookup_ms={} lookup_ok={} contributor_slowest_ms={} contributor_not_submitted={refused}",
         ms(write_took),
         write_body.get("errors").is_none(),
         ms(lookup_took),
