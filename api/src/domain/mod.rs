@@ -5,7 +5,8 @@
 //! - [`evidence_needs`]: the gold-standard evidence ladder computed from a claim's PICO.
 //! - [`generate`]: a deterministic synthetic graph of N claims, bulk-written, for benchmarks.
 //! - [`seed`]: loading validated seed files into the database, idempotently, in one transaction.
-//! - [`write`](mod@write): the one write path: every change, its checks, versions, events and review.
+//! - [`write`](mod@write): the one write path: every change, its checks (the list caps among them),
+//!   versions, events and review, and the gate writes from the API pass to take turns.
 
 pub mod accounts;
 pub mod evidence_needs;

@@ -9,6 +9,10 @@
 //!
 //! A node's `version` covers its own fields and the order of its children: adding, removing or
 //! reordering a claim's mechanisms bumps the claim's version, moving a step bumps its mechanism's.
+//!
+//! Lists have caps ([`cap`]), checked before any database work. Writes from the API pass the
+//! [`gate`] before they open their transaction: one in flight per user, and a bound on all of them
+//! together, so that one caller's burst cannot hold the connections everyone else needs.
 
 pub mod claims;
 pub mod contributions;
