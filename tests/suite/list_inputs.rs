@@ -248,3 +248,22 @@ async fn a_contributors_burst_of_writes_does_not_hold_the_write_path_from_others
         assert!(body["data"]["stepAdd"]["contribution"].is_object(), "{body:#}");
     }
 }
+
+#[tokio::test]
+async fn pricing_a_malformed_list_input_adds_no_second_error() {
+    let app = TestApp::seeded().await;
+    let contributor = app.token("casey", Role::Contributor).await;
+    let query = "mutation($c: [String!]!) { stepAdd(input: { mechanismId: \"x\", text: \"t\", citations: $c }) { step { id } } }";
+    let body = app.graphql_as(&contributor, query, json!({ "c": [1] })).await;
+    single_error(&body, "GRAPHQL_VALIDATION_FAILED", None);
+    let body = app
+        .graphql_as(
+            &contributor,
+            "mutation { stepAdd(input: { mechanismId: \"x\", citations: [\"a\"] }) { step { id } } }",
+            json!({}),
+        )
+        .await;
+    single_error(&body, "GRAPHQL_VALIDATION_FAILED", None);
+    let body = app.graphql("{ nodes(ids: [1.5]) { id } }", json!({})).await;
+    single_error(&body, "GRAPHQL_VALIDATION_FAILED", None);
+}

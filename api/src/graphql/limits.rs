@@ -14,8 +14,10 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Name, Request, ServerError, ServerResult, ValidationResult};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet, VariableDefinition};
+use async_graphql::{
+    Json, Name, Positioned, Request, ServerError, ServerResult, ValidationResult, VisitorContext,
+};
 
 use crate::error::ErrorCode;
 
@@ -48,6 +50,28 @@ pub fn write_cost(items: usize, cap: usize, child_complexity: usize) -> usize {
     1usize
         .saturating_add(child_complexity)
         .saturating_add(items.min(cap).saturating_mul(WRITE_ITEM_COMPLEXITY))
+}
+
+/// The length of the list at `path` inside the argument `argument` of `field`, its variables
+/// resolved, for pricing a field by its list input (`complexity = "..."` expressions call it with
+/// the validation context async-graphql hands them). A value that is not such a list counts 0:
+/// validation reports a malformed argument on its own, and parsing the whole argument here, as a
+/// complexity expression that names the argument does, would report it a second time.
+pub fn list_len(
+    ctx: &VisitorContext<'_>,
+    variables: &[Positioned<VariableDefinition>],
+    field: &Field,
+    argument: &str,
+    path: &[&str],
+) -> usize {
+    let parsed = ctx.param_value::<Option<Json<serde_json::Value>>>(variables, field, argument, None);
+    let Ok(Some(Json(value))) = parsed else {
+        return 0;
+    };
+    path.iter()
+        .try_fold(&value, |value, key| value.get(key))
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len)
 }
 
 /// The complexity of `nodes(ids:)`: each ID's object, with a longer list than [`NODE_IDS`]

@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::curation::{Contribution, UserError, caller};
 use crate::graphql::enums::{EffectDirection, Stance, StudyDesign, Support};
 use crate::graphql::ids::{GlobalId, NodeType};
-use crate::graphql::limits::write_cost;
+use crate::graphql::limits::{list_len, write_cost};
 use crate::graphql::loaders::{ClaimById, EvidenceById, MechanismById, MechanismStepById, StudyById};
 use crate::graphql::node::Node;
 use crate::graphql::types::{Claim, Evidence, Mechanism, MechanismStep, Study};
@@ -543,7 +543,7 @@ impl Mutation {
 
     /// Puts a claim's mechanisms in a new order. Costs a point per ID listed, beside the payload.
     #[graphql(
-        complexity = "write_cost(input.mechanism_ids.len(), cap::MECHANISMS_PER_CLAIM, child_complexity)"
+        complexity = "write_cost(list_len(__ctx, __variables_definition, __field, \"input\", &[\"mechanismIds\"]), cap::MECHANISMS_PER_CLAIM, child_complexity)"
     )]
     async fn mechanism_reorder(
         &self,
@@ -597,7 +597,9 @@ impl Mutation {
 
     /// Adds a step to a mechanism, with the DOIs it cites. Costs a point per citation, beside the
     /// payload.
-    #[graphql(complexity = "write_cost(input.citations.len(), cap::CITATIONS_PER_STEP, child_complexity)")]
+    #[graphql(
+        complexity = "write_cost(list_len(__ctx, __variables_definition, __field, \"input\", &[\"citations\"]), cap::CITATIONS_PER_STEP, child_complexity)"
+    )]
     async fn step_add(
         &self,
         ctx: &Context<'_>,

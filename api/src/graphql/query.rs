@@ -49,7 +49,9 @@ impl Query {
 
     /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names
     /// nothing. More than 100 IDs is an OUT_OF_RANGE error on `ids`.
-    #[graphql(complexity = "crate::graphql::limits::nodes_cost(ids.len(), child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::limits::nodes_cost(crate::graphql::limits::list_len(__ctx, __variables_definition, __field, \"ids\", &[]), child_complexity)"
+    )]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
