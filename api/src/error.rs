@@ -14,6 +14,10 @@ use async_graphql::ErrorExtensions;
 pub enum ApiError {
     /// The caller sent a value the API cannot use; `field` names the argument at fault.
     BadUserInput { field: String, message: String },
+    /// A list argument is longer than its documented cap; `field` names it.
+    OutOfRange { field: String, message: String },
+    /// The caller's earlier writes (or everyone's) hold the write path; nothing was tried.
+    TooManyWrites(String),
     /// The request needs a signed-in user, or its token is malformed, unknown or revoked.
     Unauthenticated(String),
     /// The signed-in user may not do this.
@@ -33,6 +37,10 @@ pub enum ApiError {
 pub enum ErrorCode {
     /// The caller sent a value the API cannot use.
     BadUserInput,
+    /// A list argument is longer than its documented cap.
+    OutOfRange,
+    /// A write could not start in time behind the caller's earlier writes (or everyone's).
+    TooManyWrites,
     /// The document is not GraphQL.
     GraphqlParseFailed,
     /// The document is GraphQL but not valid against the schema.
@@ -63,6 +71,8 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::OutOfRange => "OUT_OF_RANGE",
+            ErrorCode::TooManyWrites => "TOO_MANY_WRITES",
             ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
@@ -88,10 +98,20 @@ impl ApiError {
         }
     }
 
+    /// A list argument `field` longer than `cap` items.
+    pub fn list_too_long(field: impl Into<String>, len: usize, cap: usize) -> Self {
+        ApiError::OutOfRange {
+            field: field.into(),
+            message: format!("At most {cap} items are allowed; this list has {len}."),
+        }
+    }
+
     /// The message a client may see.
     pub fn message(&self) -> &str {
         match self {
             ApiError::BadUserInput { message, .. }
+            | ApiError::OutOfRange { message, .. }
+            | ApiError::TooManyWrites(message)
             | ApiError::Unauthenticated(message)
             | ApiError::Forbidden(message) => message,
             ApiError::Conflict { .. } => CONFLICT_MESSAGE,
@@ -102,6 +122,8 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            ApiError::OutOfRange { .. } => ErrorCode::OutOfRange,
+            ApiError::TooManyWrites(_) => ErrorCode::TooManyWrites,
             ApiError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::Conflict { .. } => ErrorCode::Conflict,
@@ -132,13 +154,15 @@ impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         let code = err.code().as_str();
         match err {
-            ApiError::BadUserInput { field, message } => {
+            ApiError::BadUserInput { field, message } | ApiError::OutOfRange { field, message } => {
                 async_graphql::Error::new(message).extend_with(|_, ext| {
                     ext.set("code", code);
                     ext.set("field", field);
                 })
             }
-            ApiError::Unauthenticated(message) | ApiError::Forbidden(message) => {
+            ApiError::Unauthenticated(message)
+            | ApiError::Forbidden(message)
+            | ApiError::TooManyWrites(message) => {
                 async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
             }
             ApiError::Conflict {
@@ -184,6 +208,23 @@ mod tests {
         assert_eq!(err.message, "not a DOI");
         assert_eq!(extension(&err, "code").as_deref(), Some("BAD_USER_INPUT"));
         assert_eq!(extension(&err, "field").as_deref(), Some("value"));
+    }
+
+    #[test]
+    fn a_list_over_its_cap_maps_to_out_of_range_with_its_field() {
+        let err: async_graphql::Error = ApiError::list_too_long("ids", 101, 100).into();
+        assert_eq!(extension(&err, "code").as_deref(), Some("OUT_OF_RANGE"));
+        assert_eq!(extension(&err, "field").as_deref(), Some("ids"));
+        assert!(err.message.contains("100"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_busy_write_path_maps_to_too_many_writes() {
+        let err: async_graphql::Error = ApiError::TooManyWrites("wait".into()).into();
+        assert_eq!(
+            (err.message.as_str(), extension(&err, "code").as_deref()),
+            ("wait", Some("TOO_MANY_WRITES"))
+        );
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub statement: String,
+    /// `statement` folded by [`crate::values::fold`] (case and accents dropped), which
+    /// `statementContains` searches; every writer of `statement` writes it in the same statement.
+    pub statement_folded: String,
     pub population: String,
     pub intervention: String,
     pub comparator: String,

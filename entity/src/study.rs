@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub doi_id: Option<i32>,
     pub title: String,
+    /// `title` folded by [`crate::values::fold`] (case and accents dropped), which
+    /// `titleContains` searches; every writer of `title` writes it in the same statement.
+    pub title_folded: String,
     pub journal: Option<String>,
     pub year: Option<i32>,
     pub design: StudyDesign,

@@ -1,4 +1,5 @@
-//! Column value types: the normalised DOI and the enums stored as their upper-case names.
+//! Column value types: the normalised DOI, the enums stored as their upper-case names, and the
+//! folded form of searched text.
 //!
 //! They live beside the tables because a table's invariants depend on them (the `doi.value` unique
 //! index is only correct if every writer normalises the same way), and every crate that writes rows
@@ -8,6 +9,30 @@ use std::fmt;
 use std::str::FromStr;
 
 use sea_orm::entity::prelude::*;
+
+/// The form in which searched text is stored beside the text (`claim.statement_folded`,
+/// `study.title_folded`) and in which a search's needle is compared with it, on SQLite and
+/// PostgreSQL alike (neither database's own `lower()` is used: SQLite's folds ASCII only, and
+/// PostgreSQL's depends on the server's locale).
+///
+/// The rule, applied in this order: canonical decomposition (NFD); Unicode's default full case
+/// folding (CaseFolding.txt, statuses C and F, Unicode 16); canonical decomposition again; every
+/// combining mark removed; canonical composition (NFC). So case and accents do not matter:
+/// `École`, `école`, `ECOLE` and `ecole` are one text; `ß` and `ẞ` fold to `ss`, so `Straße`
+/// matches `STRASSE`; Greek final `ς` folds to `σ`, so `ΣΟΦΙΑ`, `σοφια` and `σοφία` match; the
+/// Turkish dotted `İ` folds to `i` plus a combining dot, which goes with the other marks, so
+/// `İstanbul` matches `istanbul`. Folding is not language-specific: the dotless `ı` stays itself
+/// and does not match `i`.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let decomposed: String = text.nfd().collect();
+    caseless::default_case_fold_str(&decomposed)
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .collect()
+}
 
 /// A DOI in its one normalised form: lower-case, no `doi:` or resolver prefix, no surrounding space.
 ///
@@ -243,6 +268,30 @@ impl StudyDesign {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_ignores_case_and_accents_in_any_script() {
+        for (a, b) in [
+            ("École", "ecole"),
+            ("ÉCOLE", "école"),
+            ("été", "ETE"),
+            ("ΣΟΦΙΑ", "σοφια"),
+            ("σοφία", "σοφια"),
+            ("σοφός", "ΣΟΦΟΣ"),
+            ("Straße", "strasse"),
+            ("STRASSE", "straße"),
+            ("ẞ", "ss"),
+            ("İstanbul", "istanbul"),
+            ("ISTANBUL", "istanbul"),
+            ("E\u{301}cole", "École"),
+        ] {
+            assert_eq!(fold(a), fold(b), "{a:?} and {b:?}");
+        }
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("σοφός"), "σοφοσ");
+        assert_ne!(fold("ılık"), fold("ilik"));
+        assert_eq!(fold("100% a_b\\c"), "100% a_b\\c");
+    }
 
     #[test]
     fn every_common_spelling_of_a_doi_normalises_to_one_value() {

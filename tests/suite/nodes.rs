@@ -128,5 +128,5 @@ async fn more_than_a_hundred_ids_are_refused() {
             json!({ "ids": ids }),
         )
         .await;
-    single_error(&body, "BAD_USER_INPUT", Some("ids"));
+    single_error(&body, "OUT_OF_RANGE", Some("ids"));
 }

@@ -29,7 +29,7 @@ use std::hash::Hash;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use entity::values::{EffectDirection, Stance, StudyDesign, Support};
+use entity::values::{EffectDirection, Stance, StudyDesign, Support, fold};
 use entity::{citation, claim, doi, evidence, mechanism, mechanism_step, study};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Iterable,
@@ -642,6 +642,7 @@ async fn write_study_pool<C: ConnectionTrait>(
             Ok(study::ActiveModel {
                 doi_id: Set(Some(doi_of(plan)?)),
                 title: Set(plan.title.clone()),
+                title_folded: Set(fold(&plan.title)),
                 journal: Set(Some(plan.journal.clone())),
                 year: Set(Some(plan.year)),
                 design: Set(plan.design),
@@ -701,6 +702,7 @@ async fn write_claims<C: ConnectionTrait>(
             .map(|c| claim::ActiveModel {
                 slug: Set(c.slug.clone()),
                 statement: Set(c.statement.clone()),
+                statement_folded: Set(fold(&c.statement)),
                 population: Set(c.population.to_owned()),
                 intervention: Set(c.intervention.to_owned()),
                 comparator: Set(c.comparator.to_owned()),

@@ -7,7 +7,8 @@
 //! - [`seed`]: loading validated seed files into the database, idempotently, in one transaction.
 //! - [`visibility`]: who may see which contributions, events and users, as SQL conditions the reads
 //!   apply.
-//! - [`write`](mod@write): the one write path: every change, its checks, versions, events and review.
+//! - [`write`](mod@write): the one write path: every change, its checks (the list caps among them),
+//!   versions, events and review, and the gate writes from the API pass to take turns.
 
 pub mod accounts;
 pub mod evidence_needs;

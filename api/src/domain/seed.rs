@@ -146,7 +146,9 @@ impl<'a> Place<'a> {
                 self.path,
                 field.join(".")
             )],
-            WriteError::Forbidden(message) => vec![format!("{}: {message}", self.path)],
+            WriteError::Forbidden(message) | WriteError::Busy(message) => {
+                vec![format!("{}: {message}", self.path)]
+            }
         };
         LoadError::Refused {
             file: self.file.to_owned(),

@@ -14,8 +14,10 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Name, Request, ServerError, ServerResult, ValidationResult};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet, VariableDefinition};
+use async_graphql::{
+    Json, Name, Positioned, Request, ServerError, ServerResult, ValidationResult, VisitorContext,
+};
 
 use crate::error::ErrorCode;
 
@@ -29,6 +31,54 @@ pub const EXPECTED_CITATIONS: usize = 3;
 pub const EXPECTED_STUDIES: usize = 10;
 /// Rungs of the evidence ladder.
 pub const LADDER_RUNGS: usize = 5;
+
+/// The longest list arguments (every list the schema takes as input has a cap): the write path's
+/// ([`crate::domain::write::cap`]: citations per step, mechanisms per claim) and `nodes(ids:)`'s.
+pub use crate::domain::write::cap::{CITATIONS_PER_STEP, MECHANISMS_PER_CLAIM};
+/// IDs `nodes(ids:)` takes at most: a page's worth.
+pub const NODE_IDS: usize = crate::graphql::connection::MAX_PAGE;
+
+/// The complexity each item of a mutation's list input adds: one rate-limit point
+/// ([`crate::rate_limit::COMPLEXITY_PER_POINT`]), for the DOI looked up or created and the row
+/// written per item.
+pub const WRITE_ITEM_COMPLEXITY: usize = crate::rate_limit::COMPLEXITY_PER_POINT;
+
+/// The complexity of a mutation with a list input of `items` (capped at `cap`: a longer list is
+/// refused before any work), known before it runs: the field, its payload, and
+/// [`WRITE_ITEM_COMPLEXITY`] per item.
+pub fn write_cost(items: usize, cap: usize, child_complexity: usize) -> usize {
+    1usize
+        .saturating_add(child_complexity)
+        .saturating_add(items.min(cap).saturating_mul(WRITE_ITEM_COMPLEXITY))
+}
+
+/// The length of the list at `path` inside the argument `argument` of `field`, its variables
+/// resolved, for pricing a field by its list input (`complexity = "..."` expressions call it with
+/// the validation context async-graphql hands them). A value that is not such a list counts 0:
+/// validation reports a malformed argument on its own, and parsing the whole argument here, as a
+/// complexity expression that names the argument does, would report it a second time.
+pub fn list_len(
+    ctx: &VisitorContext<'_>,
+    variables: &[Positioned<VariableDefinition>],
+    field: &Field,
+    argument: &str,
+    path: &[&str],
+) -> usize {
+    let parsed = ctx.param_value::<Option<Json<serde_json::Value>>>(variables, field, argument, None);
+    let Ok(Some(Json(value))) = parsed else {
+        return 0;
+    };
+    path.iter()
+        .try_fold(&value, |value, key| value.get(key))
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len)
+}
+
+/// The complexity of `nodes(ids:)`: each ID's object, with a longer list than [`NODE_IDS`]
+/// priced at the cap (the resolver refuses it with `OUT_OF_RANGE`).
+pub fn nodes_cost(ids: usize, child_complexity: usize) -> usize {
+    ids.clamp(1, NODE_IDS).saturating_mul(child_complexity)
+}
 
 /// The complexity of a connection field: its page size times the cost of one item. The page size
 /// is what the query asks for (`first` or `last`), else the default page; out-of-range values are

@@ -31,6 +31,9 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+use std::sync::Arc;
+
+use crate::domain::write::gate::WriteGate;
 use crate::error::{ApiError, ApiResult};
 pub use curation::Caller;
 pub use mutation::Mutation;
@@ -66,20 +69,22 @@ impl Default for SchemaOptions {
     }
 }
 
-/// Builds the schema with the default options.
+/// Builds the schema with the default options (and a gate of its own, as for printing the SDL).
 pub fn build_schema() -> ClaimgraphSchema {
-    build_schema_with(SchemaOptions::default())
+    build_schema_with(SchemaOptions::default(), Arc::default())
 }
 
-/// Builds the schema. Request-scoped data (the loader) is added per request, never here: a loader in
-/// the schema's data would batch and cache across users.
-pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
+/// Builds the schema, whose writes pass `writes` (shared with the prevalidated schema of the same
+/// app). Request-scoped data (the loader) is added per request, never here: a loader in the
+/// schema's data would batch and cache across users.
+pub fn build_schema_with(options: SchemaOptions, writes: Arc<WriteGate>) -> ClaimgraphSchema {
     let builder = Schema::build(Query, Mutation, EmptySubscription)
         // First, so it wraps the limits: only a document within them is charged its cost.
         .extension(rate_limit::ChargeRateLimit)
         .extension(limits::QueryLimits(std::sync::Arc::new(options.limits.clone())))
         // Directives repeated on one field; the document-wide count is in `limits`.
-        .limit_directives(10);
+        .limit_directives(10)
+        .data(writes);
     with_switches(builder, &options).finish()
 }
 
@@ -88,10 +93,11 @@ pub fn build_schema_with(options: SchemaOptions) -> ClaimgraphSchema {
 /// that prices the query) and without extensions, so that each field resolves directly rather than
 /// through the extension chain. Only the handler uses it, for a request that
 /// [`document_cache::DocumentCache::prepare`] found validated and that it has charged itself.
-pub fn build_prevalidated_schema(options: &SchemaOptions) -> ClaimgraphSchema {
+pub fn build_prevalidated_schema(options: &SchemaOptions, writes: Arc<WriteGate>) -> ClaimgraphSchema {
     let builder = Schema::build(Query, Mutation, EmptySubscription)
         .validation_mode(async_graphql::ValidationMode::Fast)
-        .limit_directives(10);
+        .limit_directives(10)
+        .data(writes);
     with_switches(builder, options).finish()
 }
 
@@ -149,6 +155,13 @@ pub(crate) fn forget_loaded(ctx: &Context<'_>) -> ApiResult<()> {
     loader.clear::<EvidenceByStudy>();
     loader.clear::<StudiesCitedByClaim>();
     Ok(())
+}
+
+/// The gate every write passes before it opens a transaction (see [`WriteGate`]).
+pub(crate) fn write_gate<'a>(ctx: &Context<'a>) -> ApiResult<&'a WriteGate> {
+    ctx.data::<Arc<WriteGate>>()
+        .map(|gate| gate.as_ref())
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("no write gate in the schema's data")))
 }
 
 /// The database behind the request's loader, for queries that are not batched look-ups.

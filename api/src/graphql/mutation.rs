@@ -15,15 +15,16 @@ use crate::domain::write::evidence::{EvidenceDraft, EvidenceEdit};
 use crate::domain::write::mechanisms::{MechanismDraft, MechanismEdit, MechanismOrder, Removal};
 use crate::domain::write::steps::{CitationChange, StepDraft, StepEdit, StepMove};
 use crate::domain::write::studies::StudyDraft;
-use crate::domain::write::{Applied, WriteError};
+use crate::domain::write::{Applied, WriteError, cap, list_over_cap};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::curation::{Contribution, UserError, caller};
 use crate::graphql::enums::{EffectDirection, Stance, StudyDesign, Support};
 use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::limits::{list_len, write_cost};
 use crate::graphql::loaders::{ClaimById, EvidenceById, MechanismById, MechanismStepById, StudyById};
 use crate::graphql::node::Node;
 use crate::graphql::types::{Claim, Evidence, Mechanism, MechanismStep, Study};
-use crate::graphql::{database, forget_loaded, load_one};
+use crate::graphql::{database, forget_loaded, load_one, write_gate};
 
 /// Changes to the claim graph. Every mutation needs an API token.
 pub struct Mutation;
@@ -60,8 +61,20 @@ async fn perform(ctx: &Context<'_>, ids: Ids, change: impl FnOnce() -> Change) -
         return Ok(Performed::Refused(ids.errors));
     }
     let change = change();
+    if let Err(err) = change.check_lists() {
+        return refused(err);
+    }
+    let pass = match write_gate(ctx)?.enter(actor).await {
+        Ok(pass) => pass,
+        Err(err) => return refused(err),
+    };
     let db = database(ctx)?.clone();
-    match detached(async move { contributions::perform(&db, actor, &change).await }).await? {
+    let write = async move {
+        let outcome = contributions::perform(&db, actor, &change).await;
+        drop(pass);
+        outcome
+    };
+    match detached(write).await? {
         Ok(Outcome::Applied(applied)) => {
             forget_loaded(ctx)?;
             Ok(Performed::Applied(applied))
@@ -96,6 +109,7 @@ fn refused(err: WriteError) -> ApiResult<Performed> {
             current,
         }),
         WriteError::Forbidden(message) => Err(ApiError::Forbidden(message)),
+        WriteError::Busy(message) => Err(ApiError::TooManyWrites(message)),
         WriteError::Db(err) => Err(err.into()),
     }
 }
@@ -216,7 +230,8 @@ pub struct ClaimUpdateInput {
     synthesis: Option<String>,
 }
 
-/// A new mechanism for a claim.
+/// A new mechanism for a claim. A claim holds at most 10 mechanisms: an eleventh is refused with
+/// `OUT_OF_RANGE` on `claimId`.
 #[derive(InputObject)]
 pub struct MechanismAddInput {
     /// The claim's global ID.
@@ -254,7 +269,8 @@ pub struct MechanismReorderInput {
     claim_id: ID,
     /// The claim's `version` your order is based on (the order belongs to the claim).
     version: i32,
-    /// Every mechanism of the claim, each once, most probable first.
+    /// Every mechanism of the claim, each once, most probable first: at most 10, as a claim holds
+    /// at most 10 mechanisms. A longer list is refused with `OUT_OF_RANGE` on this field.
     mechanism_ids: Vec<ID>,
 }
 
@@ -276,7 +292,8 @@ pub struct StepAddInput {
     position: Option<i32>,
     /// The step, as one or two sentences (at most 4,000 characters).
     text: String,
-    /// The DOIs the step cites, in order, in any common spelling.
+    /// The DOIs the step cites, in order, in any common spelling: at most 10, as a step cites at
+    /// most 10 DOIs. A longer list is refused with `OUT_OF_RANGE` on this field.
     #[graphql(default)]
     citations: Vec<String>,
 }
@@ -303,7 +320,8 @@ pub struct StepMoveInput {
     position: i32,
 }
 
-/// A DOI for a step to cite.
+/// A DOI for a step to cite. A step cites at most 10 DOIs: an eleventh is refused with
+/// `OUT_OF_RANGE` on `doi`.
 #[derive(InputObject)]
 pub struct CitationAddInput {
     /// The step's global ID.
@@ -523,12 +541,27 @@ impl Mutation {
         MechanismPayload::of(ctx, performed, subject).await
     }
 
-    /// Puts a claim's mechanisms in a new order.
+    /// Puts a claim's mechanisms in a new order. Costs a point per ID listed, beside the payload.
+    #[graphql(
+        complexity = "write_cost(list_len(__ctx, __variables_definition, __field, \"input\", &[\"mechanismIds\"]), cap::MECHANISMS_PER_CLAIM, child_complexity)"
+    )]
     async fn mechanism_reorder(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new order.")] input: MechanismReorderInput,
     ) -> async_graphql::Result<ClaimPayload> {
+        // A list over its cap is refused before its IDs are decoded (each bad one is an error).
+        let len = input.mechanism_ids.len();
+        let over = list_over_cap(
+            "mechanismIds",
+            len,
+            cap::MECHANISMS_PER_CLAIM,
+            "mechanisms per claim",
+        );
+        if let Some(error) = over {
+            caller(ctx).actor()?;
+            return ClaimPayload::of(ctx, Performed::Refused(vec![error.into()]), claim_of).await;
+        }
         let mut ids = Ids::default();
         let claim_id = ids.decode("claimId", &input.claim_id, NodeType::Claim);
         let mechanism_ids: Vec<i32> = input
@@ -562,7 +595,11 @@ impl Mutation {
         ClaimPayload::of(ctx, performed, claim_of).await
     }
 
-    /// Adds a step to a mechanism, with the DOIs it cites.
+    /// Adds a step to a mechanism, with the DOIs it cites. Costs a point per citation, beside the
+    /// payload.
+    #[graphql(
+        complexity = "write_cost(list_len(__ctx, __variables_definition, __field, \"input\", &[\"citations\"]), cap::CITATIONS_PER_STEP, child_complexity)"
+    )]
     async fn step_add(
         &self,
         ctx: &Context<'_>,
@@ -773,8 +810,17 @@ impl Mutation {
             Ok(id) => id,
             Err(err) => return Ok(refused_review(UserError::bad_id("id", err))),
         };
+        let pass = match write_gate(ctx)?.enter(actor).await {
+            Ok(pass) => pass,
+            Err(err) => return review_refused(err),
+        };
         let db = database(ctx)?.clone();
-        match detached(async move { contributions::accept(&db, actor, id).await }).await? {
+        let write = async move {
+            let outcome = contributions::accept(&db, actor, id).await;
+            drop(pass);
+            outcome
+        };
+        match detached(write).await? {
             Ok((row, applied)) => {
                 forget_loaded(ctx)?;
                 let subject = NodeType::from_name(applied.subject.node_type)
@@ -804,9 +850,18 @@ impl Mutation {
             Ok(id) => id,
             Err(err) => return Ok(refused_review(UserError::bad_id("id", err))),
         };
+        let pass = match write_gate(ctx)?.enter(actor).await {
+            Ok(pass) => pass,
+            Err(err) => return review_refused(err),
+        };
         let db = database(ctx)?.clone();
         let reason = input.reason;
-        match detached(async move { contributions::reject(&db, actor, id, &reason).await }).await? {
+        let write = async move {
+            let outcome = contributions::reject(&db, actor, id, &reason).await;
+            drop(pass);
+            outcome
+        };
+        match detached(write).await? {
             Ok(row) => {
                 forget_loaded(ctx)?;
                 Ok(ContributionPayload {

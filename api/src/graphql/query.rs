@@ -6,19 +6,20 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::values::Doi as DoiValue;
 use entity::{claim, doi, study};
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{
-    Connection, Direction, Edge, MAX_PAGE, PageArgs, Total, Window, decode_cursor, decode_id_cursor,
-    encode_cursor, id_cursor, keyset_by_id, page_info,
+    Connection, Direction, Edge, PageArgs, Total, Window, decode_cursor, decode_id_cursor, encode_cursor,
+    id_cursor, keyset_by_id, page_info,
 };
 use crate::graphql::curation::{
     Caller, Contribution, ContributionStatus, Event, User, caller, contributions_page, events_page,
 };
 use crate::graphql::enums::{OrderDirection, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::limits::NODE_IDS;
 use crate::graphql::loaders::StudyById;
 use crate::graphql::node::Node;
 use crate::graphql::prefetch::{claim_by_slug_with_page, prefetch_claims};
@@ -49,19 +50,18 @@ impl Query {
     }
 
     /// Fetches up to 100 objects by global ID, in the order given; null for each ID that names
-    /// nothing or names what the caller may not see.
-    #[graphql(complexity = "ids.len().max(1) * child_complexity")]
+    /// nothing or names what the caller may not see. More than 100 IDs is an OUT_OF_RANGE error on
+    /// `ids`.
+    #[graphql(
+        complexity = "crate::graphql::limits::nodes_cost(crate::graphql::limits::list_len(__ctx, __variables_definition, __field, \"ids\", &[]), child_complexity)"
+    )]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global IDs from objects' `id` fields (at most 100).")] ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
-        if ids.len() > MAX_PAGE {
-            return Err(ApiError::bad_input(
-                "ids",
-                format!("at most {MAX_PAGE} IDs per request, got {}", ids.len()),
-            )
-            .into());
+        if ids.len() > NODE_IDS {
+            return Err(ApiError::list_too_long("ids", ids.len(), NODE_IDS).into());
         }
         let decoded = ids
             .iter()
@@ -242,7 +242,11 @@ impl Query {
 /// Narrows a list of claims.
 #[derive(InputObject, Default)]
 pub struct ClaimFilter {
-    /// Only claims whose statement contains this text (case-insensitive, at most 200 characters).
+    /// Only claims whose statement contains this text (at most 200 characters), ignoring case and
+    /// accents the same way on every database: both texts are compared after Unicode's full case
+    /// folding with combining marks removed, so `ecole` finds `École`, `strasse` finds `Straße`,
+    /// `σοφια` finds `ΣΟΦΊΑ` and `istanbul` finds `İstanbul` (the dotless `ı` stays distinct from
+    /// `i`). `%`, `_` and `\` are matched literally.
     statement_contains: Option<String>,
 }
 
@@ -252,7 +256,7 @@ impl ClaimFilter {
         if let Some(text) = self.statement_contains {
             condition = condition.add(contains(
                 "filter.statementContains",
-                claim::Column::Statement,
+                claim::Column::StatementFolded,
                 &text,
             )?);
         }
@@ -263,7 +267,8 @@ impl ClaimFilter {
 /// Narrows a list of studies.
 #[derive(InputObject, Default)]
 pub struct StudyFilter {
-    /// Only studies whose title contains this text (case-insensitive, at most 200 characters).
+    /// Only studies whose title contains this text (at most 200 characters), ignoring case and
+    /// accents as `ClaimFilter.statementContains` does.
     title_contains: Option<String>,
     /// Only studies of this design.
     design: Option<StudyDesign>,
@@ -273,7 +278,11 @@ impl StudyFilter {
     fn condition(self) -> ApiResult<Condition> {
         let mut condition = Condition::all();
         if let Some(text) = self.title_contains {
-            condition = condition.add(contains("filter.titleContains", study::Column::Title, &text)?);
+            condition = condition.add(contains(
+                "filter.titleContains",
+                study::Column::TitleFolded,
+                &text,
+            )?);
         }
         if let Some(design) = self.design {
             condition = condition.add(study::Column::Design.eq(entity::values::StudyDesign::from(design)));
@@ -282,21 +291,22 @@ impl StudyFilter {
     }
 }
 
-/// A case-insensitive substring match that treats `%` and `_` in the text literally.
-fn contains(field: &str, column: impl ColumnTrait, text: &str) -> ApiResult<Condition> {
+/// A substring match of `text` in `folded`, a column that holds its text folded by
+/// [`entity::values::fold`]: the needle is folded by the same rule, in Rust, so SQLite and
+/// PostgreSQL give the same answers. `%`, `_` and `\` in the text are matched literally.
+fn contains(field: &str, folded: impl ColumnTrait, text: &str) -> ApiResult<Condition> {
     if text.chars().count() > MAX_FILTER_LEN {
         return Err(ApiError::bad_input(
             field,
             format!("at most {MAX_FILTER_LEN} characters"),
         ));
     }
-    let escaped = text
-        .to_lowercase()
+    let escaped = entity::values::fold(text)
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
     let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-    Ok(Condition::all().add(Expr::expr(Func::lower(Expr::col(column))).like(pattern)))
+    Ok(Condition::all().add(Expr::col(folded).like(pattern)))
 }
 
 /// What claims can be sorted by.

@@ -21,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::domain::write::gate::WriteGate;
 use crate::graphql::document_cache::DocumentCache;
 use crate::graphql::inputs::InputTypes;
 use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_prevalidated_schema, build_schema_with};
@@ -101,14 +102,15 @@ impl AppState {
 
     /// The state with the given options.
     pub fn configured(db: DatabaseConnection, schema: SchemaOptions, options: HttpOptions) -> Self {
+        let writes = Arc::new(WriteGate::for_database(&db));
         AppState {
             documents: Arc::new(DocumentCache::new(
                 schema.limits.max_query_bytes,
                 schema.compiled_pages,
             )),
-            prevalidated: build_prevalidated_schema(&schema),
+            prevalidated: build_prevalidated_schema(&schema, writes.clone()),
             inputs: Arc::new(InputTypes::of_schema()),
-            schema: build_schema_with(schema),
+            schema: build_schema_with(schema, writes),
             reads: Reads::for_database(&db).map(Arc::new),
             db,
             rate_limiter: options

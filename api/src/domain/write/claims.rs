@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use entity::claim;
-use entity::values::EffectDirection;
+use entity::values::{EffectDirection, fold};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QuerySelect, Set,
@@ -118,6 +118,7 @@ pub async fn create(
     let row = claim::ActiveModel {
         id: NotSet,
         slug: Set(slug),
+        statement_folded: Set(fold(&statement)),
         statement: Set(statement),
         population: Set(population),
         intervention: Set(intervention),
@@ -188,6 +189,7 @@ pub async fn update(
         ));
     };
     let update = claim::Entity::update_many()
+        .col_expr(claim::Column::StatementFolded, Expr::value(fold(&next.statement)))
         .col_expr(claim::Column::Statement, Expr::value(next.statement))
         .col_expr(claim::Column::Population, Expr::value(next.population))
         .col_expr(claim::Column::Intervention, Expr::value(next.intervention))

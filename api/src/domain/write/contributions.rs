@@ -20,8 +20,8 @@ use super::mechanisms::{MechanismDraft, MechanismEdit, MechanismOrder, Removal};
 use super::steps::{CitationChange, StepDraft, StepEdit, StepMove};
 use super::studies::StudyDraft;
 use super::{
-    Actor, Applied, Author, Check, EventDraft, Subject, WriteError, begin_write, claims, evidence, finish,
-    max, mechanisms, record, steps, studies,
+    Actor, Applied, Author, Check, EventDraft, Subject, WriteError, begin_write, cap, claims, evidence,
+    finish, max, mechanisms, record, steps, studies,
 };
 
 /// Every change the graph accepts, named after the mutation that asks for it.
@@ -70,6 +70,29 @@ impl Change {
     }
 }
 
+impl Change {
+    /// Refuses a list input longer than its cap ([`super::cap`]), before any database work.
+    pub fn check_lists(&self) -> Result<(), WriteError> {
+        let mut check = Check::default();
+        match self {
+            Change::StepAdd(draft) => check.list(
+                "citations",
+                draft.citations.len(),
+                cap::CITATIONS_PER_STEP,
+                "citations per step",
+            ),
+            Change::MechanismReorder(order) => check.list(
+                "mechanismIds",
+                order.mechanism_ids.len(),
+                cap::MECHANISMS_PER_CLAIM,
+                "mechanisms per claim",
+            ),
+            _ => {}
+        }
+        check.finish()
+    }
+}
+
 /// Applies a change in the caller's transaction.
 pub async fn apply(
     txn: &DatabaseTransaction,
@@ -108,6 +131,7 @@ pub enum Outcome {
 /// Makes a change as `actor`, in one transaction: applied at once for moderators, admins and the
 /// seed loader; checked and stored as a pending contribution for contributors.
 pub async fn perform(db: &DatabaseConnection, actor: Actor, change: &Change) -> Result<Outcome, WriteError> {
+    change.check_lists()?;
     let txn = begin_write(db).await?;
     let outcome = match actor {
         Actor::User { id, .. } if !actor.edits_directly() => {

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, changed, claims, max, record,
-    renumber, shift_positions,
+    Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, cap, changed, claims, max,
+    record, renumber, shift_positions,
 };
 
 /// A new mechanism under a claim.
@@ -94,6 +94,16 @@ pub async fn add(
     claims::touch(txn, draft.claim_id, "claimId").await?;
     let existing = siblings(txn, draft.claim_id).await?;
     let mut check = Check::default();
+    if existing.len() >= cap::MECHANISMS_PER_CLAIM {
+        check.push(
+            "claimId",
+            FieldErrorCode::OutOfRange,
+            format!(
+                "The claim already has {} mechanisms, the most a claim may; remove one first.",
+                existing.len()
+            ),
+        );
+    }
     let rank = draft.rank.unwrap_or(existing.len() as i32 + 1);
     check.position("rank", rank, existing.len(), true);
     let label = check.optional_text("label", draft.label.as_deref(), max::LABEL);

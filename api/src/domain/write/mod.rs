@@ -9,10 +9,15 @@
 //!
 //! A node's `version` covers its own fields and the order of its children: adding, removing or
 //! reordering a claim's mechanisms bumps the claim's version, moving a step bumps its mechanism's.
+//!
+//! Lists have caps ([`cap`]), checked before any database work. Writes from the API pass the
+//! [`gate`] before they open their transaction: one in flight per user, and a bound on all of them
+//! together, so that one caller's burst cannot hold the connections everyone else needs.
 
 pub mod claims;
 pub mod contributions;
 pub mod evidence;
+pub mod gate;
 pub mod mechanisms;
 pub mod steps;
 pub mod studies;
@@ -70,6 +75,9 @@ pub enum WriteError {
     },
     /// The caller may not do this.
     Forbidden(String),
+    /// The caller's earlier writes, or everyone's, held the write path too long for this one to
+    /// wait its turn (see [`gate`]); nothing was tried.
+    Busy(String),
     /// The database failed.
     Db(DbErr),
 }
@@ -175,6 +183,13 @@ impl Check {
         position
     }
 
+    /// A list of `len` items where at most `cap` are allowed; `what` names them in the message.
+    pub fn list(&mut self, field: &str, len: usize, cap: usize, what: &str) {
+        if let Some(error) = list_over_cap(field, len, cap, what) {
+            self.errors.push(error);
+        }
+    }
+
     /// A DOI in any common spelling, normalised.
     pub fn doi(&mut self, field: &str, value: &str) -> Option<entity::values::Doi> {
         match entity::values::Doi::parse(value) {
@@ -208,6 +223,31 @@ pub mod max {
     pub const JOURNAL: usize = 500;
     pub const AUTHORS: usize = 5_000;
     pub const REASON: usize = 2_000;
+}
+
+/// The longest lists the graph holds, and so the longest list inputs the write path accepts. A
+/// longer list is refused with `OUT_OF_RANGE` on the list's field before any database work; each
+/// cap is stated in its input field's description and in the README.
+pub mod cap {
+    /// DOIs one step cites at most: the length of `stepAdd`'s `citations`, and what `citationAdd`
+    /// may grow a step to. A claim page is priced for 3 citations per step (`EXPECTED_CITATIONS`)
+    /// over 50 steps; ten per step keeps a real page (the seed page has 15 steps) within that.
+    pub const CITATIONS_PER_STEP: usize = 10;
+    /// Mechanisms one claim holds at most: what `mechanismAdd` may grow a claim to, and so the
+    /// length of `mechanismReorder`'s `mechanismIds` (which lists them all). Twice the 5 a claim
+    /// page is priced for (`EXPECTED_MECHANISMS`).
+    pub const MECHANISMS_PER_CLAIM: usize = 10;
+}
+
+/// The error for a list of `len` items at `field` when at most `cap` are allowed.
+pub fn list_over_cap(field: &str, len: usize, cap: usize, what: &str) -> Option<FieldError> {
+    (len > cap).then(|| {
+        FieldError::new(
+            field,
+            FieldErrorCode::OutOfRange,
+            format!("At most {cap} {what} are allowed; this list has {len}."),
+        )
+    })
 }
 
 /// The node a change applied to, as its GraphQL type name and row id.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::mechanisms::{self, Removal};
 use super::{
-    Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, max, record, renumber,
+    Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, cap, max, record, renumber,
     shift_positions, studies,
 };
 
@@ -108,6 +108,14 @@ pub async fn add(
     author: Author,
     draft: &StepDraft,
 ) -> Result<Applied, WriteError> {
+    let mut check = Check::default();
+    check.list(
+        "citations",
+        draft.citations.len(),
+        cap::CITATIONS_PER_STEP,
+        "citations per step",
+    );
+    check.finish()?;
     mechanisms::touch(txn, draft.mechanism_id, "mechanismId").await?;
     let len = count_steps(txn, draft.mechanism_id).await?;
     let mut check = Check::default();
@@ -318,6 +326,16 @@ pub async fn cite(
     let mut check = Check::default();
     if existing.iter().any(|(_, d)| d == parsed.as_str()) {
         check.push("doi", FieldErrorCode::Taken, "The step already cites this DOI.");
+    }
+    if existing.len() >= cap::CITATIONS_PER_STEP {
+        check.push(
+            "doi",
+            FieldErrorCode::OutOfRange,
+            format!(
+                "The step already cites {} DOIs, the most a step may; remove one first.",
+                existing.len()
+            ),
+        );
     }
     let position = change.position.unwrap_or(existing.len() as i32 + 1);
     check.position("position", position, existing.len(), true);

@@ -1,6 +1,6 @@
 //! DOIs and the studies behind them.
 
-use entity::values::{Doi, StudyDesign};
+use entity::values::{Doi, StudyDesign, fold};
 use entity::{doi, study};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, Set};
@@ -124,6 +124,7 @@ pub(crate) fn check_draft(
     let model = study::Model {
         id: 0,
         doi_id: None,
+        title_folded: fold(&title),
         title,
         journal,
         year: draft.year,
@@ -175,6 +176,7 @@ pub async fn upsert(
                 return Ok(Applied::unchanged(Subject::new("Study", current.id), None));
             };
             let update = study::Entity::update_many()
+                .col_expr(study::Column::TitleFolded, Expr::value(fold(&next.title)))
                 .col_expr(study::Column::Title, Expr::value(next.title))
                 .col_expr(study::Column::Journal, Expr::value(next.journal))
                 .col_expr(study::Column::Year, Expr::value(next.year))
@@ -206,6 +208,7 @@ pub(crate) async fn create(
     let row = study::ActiveModel {
         id: NotSet,
         doi_id: Set(Some(doi_id)),
+        title_folded: Set(fold(&facts.title)),
         title: Set(facts.title),
         journal: Set(facts.journal),
         year: Set(facts.year),
