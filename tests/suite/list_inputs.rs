@@ -255,7 +255,7 @@ async fn pricing_a_malformed_list_input_adds_no_second_error() {
     let contributor = app.token("casey", Role::Contributor).await;
     let query = "mutation($c: [String!]!) { stepAdd(input: { mechanismId: \"x\", text: \"t\", citations: $c }) { step { id } } }";
     let body = app.graphql_as(&contributor, query, json!({ "c": [1] })).await;
-    single_error(&body, "GRAPHQL_VALIDATION_FAILED", None);
+    single_error(&body, "BAD_USER_INPUT", Some("$c[0]"));
     let body = app
         .graphql_as(
             &contributor,
