@@ -87,8 +87,8 @@ impl InputTypes {
             };
             let mut path = format!("${name}");
             self.coerce(&definition.node.var_type.node, value, &mut path)
-                .map_err(|reason| InputError {
-                    code: ErrorCode::BadUserInput,
+                .map_err(|Fault { code, reason }| InputError {
+                    code,
                     message: format!(
                         "Variable \"${name}\" got an invalid value{}: {reason}.",
                         at_path(&path, name)
@@ -106,20 +106,27 @@ impl InputTypes {
 
     /// Coerces `value` to `ty`; `path` names where the value stands, and is left naming the place
     /// at fault on an error, whose text says what was expected.
-    fn coerce(&self, ty: &Type, value: &ConstValue, path: &mut String) -> Result<(), String> {
+    fn coerce(&self, ty: &Type, value: &ConstValue, path: &mut String) -> Result<(), Fault> {
         if let ConstValue::Null = value {
             return if ty.nullable {
                 Ok(())
             } else {
-                Err(format!("expected a value of type {ty}, got null"))
+                Err(Fault::bad(format!("expected a value of type {ty}, got null")))
             };
         }
         match &ty.base {
             BaseType::List(item) => match value {
+                ConstValue::List(items) if items.len() > MAX_LIST_ITEMS => Err(Fault {
+                    code: ErrorCode::OutOfRange,
+                    reason: format!(
+                        "a list may hold at most {MAX_LIST_ITEMS} items, and this one holds {}",
+                        items.len()
+                    ),
+                }),
                 ConstValue::List(items) => {
                     let base = path.len();
                     for (index, item_value) in items.iter().enumerate() {
-                        path.push_str(&format!("[{index}]"));
+                        push_index(path, index);
                         self.coerce(item, item_value, path)?;
                         path.truncate(base);
                     }
@@ -132,11 +139,11 @@ impl InputTypes {
         }
     }
 
-    fn coerce_named(&self, name: &Name, value: &ConstValue, path: &mut String) -> Result<(), String> {
+    fn coerce_named(&self, name: &Name, value: &ConstValue, path: &mut String) -> Result<(), Fault> {
         if let ConstValue::String(text) = value
             && text.contains('\0')
         {
-            return Err(NUL_REASON.to_owned());
+            return Err(Fault::bad(NUL_REASON.to_owned()));
         }
         let fits = match name.as_str() {
             "Int" => {
@@ -154,15 +161,18 @@ impl InputTypes {
                     input_fields, oneof, ..
                 }) => {
                     let ConstValue::Object(fields) = value else {
-                        return Err(format!("expected an object of type {name}, got {}", kind(value)));
+                        return Err(Fault::bad(format!(
+                            "expected an object of type {name}, got {}",
+                            kind(value)
+                        )));
                     };
                     if let Some(unknown) = fields.keys().find(|key| !input_fields.contains_key(key.as_str()))
                     {
-                        return Err(format!("{name} has no field \"{unknown}\""));
+                        return Err(Fault::bad(format!("{name} has no field \"{unknown}\"")));
                     }
                     if *oneof && (fields.len() != 1 || fields.values().any(|v| matches!(v, ConstValue::Null)))
                     {
-                        return Err(format!("{name} takes exactly one field, not null"));
+                        return Err(Fault::bad(format!("{name} takes exactly one field, not null")));
                     }
                     let base = path.len();
                     for field in input_fields.values() {
@@ -177,10 +187,10 @@ impl InputTypes {
                                 path.truncate(base);
                             }
                             None if !ty.nullable && field.default_value.is_none() => {
-                                return Err(format!(
+                                return Err(Fault::bad(format!(
                                     "the field \"{}\" of type {} is required",
                                     field.name, field.ty
-                                ));
+                                )));
                             }
                             None => {}
                         }
@@ -203,9 +213,40 @@ impl InputTypes {
         if fits {
             Ok(())
         } else {
-            Err(format!("expected {}, got {}", expected(name), kind(value)))
+            Err(Fault::bad(format!(
+                "expected {}, got {}",
+                expected(name),
+                kind(value)
+            )))
         }
     }
+}
+
+/// The most items any list in a variable may hold, whatever its type: every list argument has a
+/// lower cap of its own (see `limits`), checked where it is read; this one refuses a huge list before
+/// its items are coerced one by one.
+pub const MAX_LIST_ITEMS: usize = 1_000;
+
+/// Why a value does not fit: `BAD_USER_INPUT` but for a list over [`MAX_LIST_ITEMS`].
+struct Fault {
+    code: ErrorCode,
+    reason: String,
+}
+
+impl Fault {
+    fn bad(reason: String) -> Self {
+        Fault {
+            code: ErrorCode::BadUserInput,
+            reason,
+        }
+    }
+}
+
+/// Appends `[index]` to a path, without an allocation of its own.
+fn push_index(path: &mut String, index: usize) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(path, "[{index}]");
 }
 
 const NUL_REASON: &str = "text may not contain the NUL character (\\u0000)";
@@ -346,7 +387,7 @@ fn value_holds_nul(value: &Value, path: &mut String) -> bool {
         Value::String(text) => text.contains('\0'),
         Value::List(items) => items.iter().enumerate().any(|(index, item)| {
             let base = path.len();
-            path.push_str(&format!("[{index}]"));
+            push_index(path, index);
             let found = value_holds_nul(item, path);
             if !found {
                 path.truncate(base);
@@ -536,6 +577,20 @@ mod tests {
         assert!(error.message.contains("no field \"nope\""), "{}", error.message);
         let error = check(query, serde_json::json!({ "i": { "version": 1 } })).expect_err("a required field");
         assert!(error.message.contains("\"id\""), "{}", error.message);
+    }
+
+    #[test]
+    fn a_huge_list_is_out_of_range_before_its_items_are_read() {
+        let query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+        let ids = vec![serde_json::json!(null); MAX_LIST_ITEMS + 1];
+        let error = check(query, serde_json::json!({ "ids": ids })).expect_err("too long");
+        assert_eq!(
+            (error.code, error.field.as_deref()),
+            (ErrorCode::OutOfRange, Some("$ids"))
+        );
+        assert!(error.message.contains("at most 1000 items"), "{}", error.message);
+        let ids = vec![serde_json::json!("x"); MAX_LIST_ITEMS];
+        assert_eq!(check(query, serde_json::json!({ "ids": ids })), Ok(()));
     }
 
     #[test]

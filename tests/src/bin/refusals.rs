@@ -137,8 +137,8 @@ fn hostile_requests() -> Vec<Hostile> {
     .collect()
 }
 
-/// Deep nesting and bad values (issue 14, points 1 and 4): each once aborted the process or came
-/// back as an internal error.
+/// Deep nesting, bad values and oversized lists (issue 14, points 1, 3 and 4): each once aborted
+/// the process, came back as an internal error, or cost far more than it was charged.
 fn nesting_requests() -> Vec<Hostile> {
     let nested = |open: &str, inner: &str, close: &str, levels: usize| {
         format!("{}{inner}{}", open.repeat(levels), close.repeat(levels))
@@ -193,6 +193,13 @@ fn nesting_requests() -> Vec<Hostile> {
             "a list for an input object",
             json!({ "query": update, "variables": { "i": [] } }).to_string().into_bytes(),
             BAD_INPUT,
+        ),
+        post(
+            "nodes(ids:) with 100,000 IDs",
+            json!({ "query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": { "ids": vec!["x"; 100_000] } })
+                .to_string()
+                .into_bytes(),
+            &[(400, "OUT_OF_RANGE")],
         ),
         post(
             "an Int past 32 bits in an input object",
