@@ -5,6 +5,7 @@ pub mod documents;
 mod graphiql;
 mod graphql;
 pub mod metrics;
+pub mod serve;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::db::Probe;
 use crate::graphql::document_cache::DocumentCache;
 use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_prevalidated_schema, build_schema_with};
 use crate::rate_limit::{RateLimiter, RateLimits};
@@ -49,6 +51,8 @@ pub struct AppState {
     /// The connections a claim page's statements run on, beside the pool (see [`crate::reads`]);
     /// `None` for an in-memory SQLite database.
     pub reads: Option<Arc<Reads>>,
+    /// Whether the database answers, asked with a short bound (`/ready`, `/metrics`).
+    pub probe: Arc<Probe>,
 }
 
 /// The HTTP layer's settings (see `config.rs` for their flags).
@@ -71,6 +75,8 @@ pub struct HttpOptions {
     pub persisted_queries: Option<PersistedQueryLimits>,
     /// The trusted documents: when set, only they run.
     pub trusted_documents: Option<Arc<TrustedDocuments>>,
+    /// The longest `/ready` (and `/metrics`) wait for the database to answer a probe.
+    pub ready_timeout: Duration,
 }
 
 impl Default for HttpOptions {
@@ -85,6 +91,8 @@ impl Default for HttpOptions {
             trust_forwarded_for: false,
             persisted_queries: Some(PersistedQueryLimits::default()),
             trusted_documents: None,
+            // Well under the second a load balancer's health check usually allows.
+            ready_timeout: Duration::from_millis(500),
         }
     }
 }
@@ -113,6 +121,7 @@ impl AppState {
             persisted_queries: options
                 .persisted_queries
                 .map(|limits| Arc::new(PersistedQueries::new(limits))),
+            probe: Arc::new(Probe::new(options.ready_timeout)),
             options,
             metrics: Arc::default(),
         }
@@ -256,18 +265,22 @@ async fn drop_unsafe_request_id(mut request: axum::extract::Request) -> axum::ex
     request
 }
 
-/// Readiness: the database answers; 503 while it does not, so a load balancer stops sending traffic.
+/// Readiness: the database answers within `HttpOptions::ready_timeout`; 503 while it does not, so
+/// a load balancer stops sending traffic. On SQLite "does not answer" means no pooled connection
+/// came free in time, or the connection failed: the file cannot vanish under an open connection.
 async fn ready(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
-        Err(err) => {
-            tracing::warn!(error.cause = %err, "readiness check failed: the database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable" })),
-            )
-                .into_response()
-        }
+    if state.probe.answers(&state.db).await {
+        Json(serde_json::json!({ "status": "ready" })).into_response()
+    } else {
+        tracing::warn!(
+            timeout_ms = state.options.ready_timeout.as_millis() as u64,
+            "readiness check failed: the database did not answer in time"
+        );
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "unavailable" })),
+        )
+            .into_response()
     }
 }
 
