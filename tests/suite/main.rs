@@ -4,6 +4,7 @@
 mod claim_page;
 mod compiled;
 mod conformance;
+mod connections;
 mod contributions;
 mod errors;
 mod explain;
