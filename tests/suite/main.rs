@@ -19,6 +19,7 @@ mod pagination;
 mod persisted_queries;
 mod production;
 mod rate_limits;
+mod readiness;
 mod schema;
 mod seeding;
 mod statements;
