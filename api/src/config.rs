@@ -300,7 +300,7 @@ pub struct ConnectionArgs {
     #[arg(long, env = "CLAIMGRAPH_IDLE_TIMEOUT_MS", default_value_t = millis(ServeOptions::default().idle_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub idle_timeout_ms: u64,
     /// Connections served at once; past it a new connection is closed at once (default: the
-    /// open-files limit less a tenth, at least 256, kept for the database and files).
+    /// open-files limit less a tenth, at least 256, kept for the database and files; at most 65,536).
     #[arg(long, env = "CLAIMGRAPH_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), global = true)]
     pub max_connections: Option<usize>,
     /// The longest `/ready` waits for the database before answering 503.

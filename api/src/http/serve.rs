@@ -56,6 +56,10 @@ use tower::ServiceExt;
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
+/// The highest default connection cap, whatever the open-files limit (containers often allow a
+/// million): past it memory, not descriptors, is what a flood of connections exhausts.
+pub const MAX_DEFAULT_CONNECTIONS: usize = 65_536;
+
 /// After shutdown, how long an idle connection is given to show a request already on its way
 /// before it is closed (see [`WatchedIo`]).
 const IDLE_AT_SHUTDOWN: Duration = Duration::from_millis(100);
@@ -589,11 +593,12 @@ impl OpenFiles {
     }
 
     /// The default connection cap under this limit: the limit less a reserve (a tenth, at least
-    /// 256) for the database's connections, the SQLite files, the log and the listener.
+    /// 256) for the database's connections, the SQLite files, the log and the listener; at most
+    /// [`MAX_DEFAULT_CONNECTIONS`].
     pub fn connection_cap(&self) -> usize {
         let reserve = (self.soft / 10).max(256);
         usize::try_from(self.soft.saturating_sub(reserve))
             .unwrap_or(usize::MAX)
-            .max(1)
+            .clamp(1, MAX_DEFAULT_CONNECTIONS)
     }
 }
