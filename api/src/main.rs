@@ -207,9 +207,7 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
             "the connection cap leaves little room under the open-files limit; accepts may fail with too many open files"
         );
     }
-    let listener = tokio::net::TcpListener::bind(cli.listen)
-        .await
-        .with_context(|| format!("listening on {}", cli.listen))?;
+    let listener = serve::bind(cli.listen).with_context(|| format!("listening on {}", cli.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "claimgraph is serving GraphQL at http://{address}/graphql and GraphiQL at http://{address}/graphiql");
     tracing::info!(

@@ -45,7 +45,7 @@ use http_body::Frame;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
@@ -210,6 +210,25 @@ pub async fn run(
         Stopped::DeadlinePassed { cut }
     }
 }
+
+/// Listens on `address` with a backlog of 4,096 (the kernel caps it at `net.core.somaxconn`):
+/// when a sweep of timed-out connections reconnects at once, tokio's default of 1,024 overflowed,
+/// and each dropped handshake cost a normal client a one-second retransmit.
+pub fn bind(address: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does: a restarted server can listen while old connections linger.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// See [`bind`].
+const LISTEN_BACKLOG: u32 = 4096;
 
 /// Whether an accept error concerns only the connection being accepted (the client reset it
 /// first), rather than the server (out of descriptors or memory), which calls for a pause.
