@@ -164,6 +164,23 @@ fn refused_unless_ok<T>(result: Result<T, accounts::AccountError>) -> anyhow::Re
 async fn serve(cli: &Cli) -> anyhow::Result<()> {
     // First, so that a bad option or trusted documents manifest stops the start before anything else.
     let http_options = cli.http_options()?;
+    // Each connection holds a descriptor: the usual soft limit (1,024) would stop the server long
+    // before its connection cap.
+    let open_files = match OpenFiles::raise() {
+        Ok(limit) => {
+            tracing::info!(
+                open_files.soft_before = limit.soft_before,
+                open_files.soft = limit.soft,
+                open_files.hard = limit.hard,
+                "open-files soft limit set to the hard limit"
+            );
+            Some(limit)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read or raise the open-files limit");
+            None
+        }
+    };
     let db = db::connect_with(&cli.database_url, cli.pool_settings())
         .await
         .context("connecting to the database")?;
@@ -180,26 +197,9 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
             "new database seeded with the bundled data"
         );
     }
-    // Each connection holds a descriptor: the usual soft limit (1,024) would stop the server long
-    // before its connection cap.
-    let open_files = match OpenFiles::raise() {
-        Ok(limit) => {
-            tracing::info!(
-                open_files.soft_before = limit.soft_before,
-                open_files.soft = limit.soft,
-                open_files.hard = limit.hard,
-                "open-files limit raised to the hard limit"
-            );
-            Some(limit)
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot read or raise the open-files limit");
-            None
-        }
-    };
     let mut serve_options = cli.serve_options(open_files.as_ref());
     if let Some(limit) = open_files
-        && serve_options.max_connections > limit.connection_cap()
+        && serve_options.max_connections > limit.room_for_connections()
     {
         tracing::warn!(
             max_connections = serve_options.max_connections,

@@ -1,5 +1,6 @@
 //! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them; the
-//! documents a request can name by hash (`documents`).
+//! documents a request can name by hash (`documents`); the server loop that accepts and times
+//! connections (`serve`).
 
 pub mod documents;
 mod graphiql;

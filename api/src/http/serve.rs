@@ -611,13 +611,38 @@ impl OpenFiles {
         })
     }
 
-    /// The default connection cap under this limit: the limit less a reserve (a tenth, at least
-    /// 256) for the database's connections, the SQLite files, the log and the listener; at most
+    /// How many connections fit under this limit: the limit less a reserve (a tenth, at least 256)
+    /// for the database's connections, the SQLite files, the log and the listener.
+    pub fn room_for_connections(&self) -> usize {
+        let reserve = (self.soft / 10).max(256);
+        usize::try_from(self.soft.saturating_sub(reserve)).unwrap_or(usize::MAX)
+    }
+
+    /// The default connection cap: [`OpenFiles::room_for_connections`], at most
     /// [`MAX_DEFAULT_CONNECTIONS`].
     pub fn connection_cap(&self) -> usize {
-        let reserve = (self.soft / 10).max(256);
-        usize::try_from(self.soft.saturating_sub(reserve))
-            .unwrap_or(usize::MAX)
-            .clamp(1, MAX_DEFAULT_CONNECTIONS)
+        self.room_for_connections().clamp(1, MAX_DEFAULT_CONNECTIONS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(soft: u64) -> OpenFiles {
+        OpenFiles {
+            soft_before: 1024,
+            soft,
+            hard: soft,
+        }
+    }
+
+    #[test]
+    fn the_default_cap_keeps_a_tenth_of_the_open_files_limit_and_at_least_256() {
+        assert_eq!(limit(20_000).connection_cap(), 18_000);
+        assert_eq!(limit(1024).connection_cap(), 768);
+        assert_eq!(limit(100).connection_cap(), 1);
+        assert_eq!(limit(1_048_576).connection_cap(), MAX_DEFAULT_CONNECTIONS);
+        assert_eq!(limit(1_048_576).room_for_connections(), 943_719);
     }
 }
