@@ -198,6 +198,7 @@ impl Cli {
             header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
             body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
             idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+            response_write_timeout: Duration::from_millis(args.response_write_timeout_ms),
             max_connections: args
                 .max_connections
                 .or_else(|| open_files.map(OpenFiles::connection_cap))
@@ -299,6 +300,10 @@ pub struct ConnectionArgs {
     /// How long a kept-alive connection may wait for its next request before it is closed.
     #[arg(long, env = "CLAIMGRAPH_IDLE_TIMEOUT_MS", default_value_t = millis(ServeOptions::default().idle_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub idle_timeout_ms: u64,
+    /// The longest a client may take to read an answer, from its start; past it the connection is
+    /// closed.
+    #[arg(long, env = "CLAIMGRAPH_RESPONSE_WRITE_TIMEOUT_MS", default_value_t = millis(ServeOptions::default().response_write_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub response_write_timeout_ms: u64,
     /// Connections served at once; past it a new connection is closed at once (default: the
     /// open-files limit less a tenth, at least 256, kept for the database and files; at most 65,536).
     #[arg(long, env = "CLAIMGRAPH_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), global = true)]

@@ -215,6 +215,7 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         header_read_timeout_ms = serve_options.header_read_timeout.as_millis() as u64,
         body_read_timeout_ms = serve_options.body_read_timeout.as_millis() as u64,
         idle_timeout_ms = serve_options.idle_timeout.as_millis() as u64,
+        response_write_timeout_ms = serve_options.response_write_timeout.as_millis() as u64,
         "connection limits"
     );
     if let Some(trusted) = &http_options.trusted_documents {

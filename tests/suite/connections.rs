@@ -79,6 +79,7 @@ fn short_bounds() -> ServeOptions {
         header_read_timeout: Duration::from_millis(300),
         body_read_timeout: Duration::from_millis(300),
         idle_timeout: Duration::from_millis(300),
+        response_write_timeout: Duration::from_millis(300),
         max_connections: 64,
         shutdown_deadline: Duration::from_secs(5),
         ..ServeOptions::default()
@@ -278,6 +279,45 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout_and_not_
         "closed after {closed:?}, not at the idle timeout"
     );
     assert_eq!(server.counter(|c| &c.idle_closed), 1);
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_its_answer_is_cut_after_the_write_timeout() {
+    let server = Server::start(ServeOptions {
+        header_read_timeout: Duration::from_secs(5),
+        idle_timeout: Duration::from_secs(5),
+        ..short_bounds()
+    })
+    .await;
+    // GraphiQL's script (about 1 MB) 8 times over, pipelined, into a receive window of a few KiB:
+    // more than the server's socket buffer takes on loopback (at most 4 MiB), so a write blocks.
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("a small receive buffer");
+    let mut stream = socket.connect(server.address).await.expect("connecting");
+    let script = b"GET /graphiql/graphiql.min.js HTTP/1.1\r\nHost: test\r\n\r\n";
+    stream.write_all(&script.repeat(8)).await.expect("writing");
+    let asked = Instant::now();
+    sleep(Duration::from_millis(1000)).await;
+
+    // Reading now takes what the server wrote before it gave up, then the end of the stream.
+    let mut received = 0;
+    let mut chunk = [0_u8; 64 * 1024];
+    let ended = timeout(SOON, async {
+        loop {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received += n,
+            }
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the connection stayed open after {:?} ({received} bytes)",
+        asked.elapsed()
+    );
+    assert!(received < 8_000_000, "every answer arrived ({received} bytes)");
+    assert_eq!(server.counter(|c| &c.write_timeouts), 1);
 }
 
 #[tokio::test]

@@ -225,6 +225,11 @@ impl Metrics {
                 &c.idle_closed,
             ),
             (
+                "claimgraph_http_write_timeouts_total",
+                "Connections closed because their client did not take an answer in time.",
+                &c.write_timeouts,
+            ),
+            (
                 "claimgraph_http_accept_errors_total",
                 "Failed accepts for want of a resource (descriptors, memory), each followed by a pause.",
                 &c.accept_errors,

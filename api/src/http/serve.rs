@@ -9,10 +9,12 @@
 //! - **head**: from the connection's opening, or from the first byte of its next request, to the
 //!   end of the request's headers: [`ServeOptions::header_read_timeout`]. Past it the connection
 //!   is closed without an answer (there is no complete request to answer).
-//! - **busy**: a request is being read or answered. Its body must arrive within
-//!   [`ServeOptions::body_read_timeout`] of its headers; past it the answer is `408` with
-//!   `Connection: close` and the connection closes. Execution is bounded by the GraphQL request
+//! - **busy**: a request's body is being read, or the request run. The body must arrive within
+//!   [`ServeOptions::body_read_timeout`] of the headers; past it the answer is `408` with
+//!   `Connection: close` and the connection closes. Running is bounded by the GraphQL request
 //!   timeout, not here.
+//! - **answering**: the answer is being written. A client that does not read it (a "slow read")
+//!   has [`ServeOptions::response_write_timeout`] to take it all; then the connection is closed.
 //! - **idle**: a kept-alive connection waiting for the first byte of its next request:
 //!   [`ServeOptions::idle_timeout`], then it is closed.
 //!
@@ -73,6 +75,8 @@ pub struct ServeOptions {
     pub body_read_timeout: Duration,
     /// How long a kept-alive connection may wait for its next request.
     pub idle_timeout: Duration,
+    /// From an answer's start to its last byte handed to the socket.
+    pub response_write_timeout: Duration,
     /// Connections served at once; each holds a descriptor, so the cap keeps the server under its
     /// open-files limit with room for the database and files.
     pub max_connections: usize,
@@ -90,6 +94,8 @@ impl Default for ServeOptions {
             // Above the 60 s idle timeout of common load balancers, so that the balancer, not the
             // server, closes an idle connection and never sends a request on one being closed.
             idle_timeout: Duration::from_secs(65),
+            // The largest answer (GraphiQL's script, 1 MB) takes seconds on the slowest link.
+            response_write_timeout: Duration::from_secs(30),
             max_connections: 1024,
             shutdown_deadline: Duration::from_secs(15),
             counters: Arc::default(),
@@ -110,6 +116,8 @@ pub struct ConnectionCounters {
     pub body_timeouts: AtomicU64,
     /// Kept-alive connections closed after waiting too long for a next request.
     pub idle_closed: AtomicU64,
+    /// Connections closed because their client did not take an answer in time.
+    pub write_timeouts: AtomicU64,
     /// Accept calls that failed for want of a resource (descriptors, memory).
     pub accept_errors: AtomicU64,
 }
@@ -273,6 +281,7 @@ async fn serve_connection(
             match cut {
                 Phase::Head => counters.header_timeouts.fetch_add(1, Ordering::Relaxed),
                 Phase::Idle => counters.idle_closed.fetch_add(1, Ordering::Relaxed),
+                Phase::Answering => counters.write_timeouts.fetch_add(1, Ordering::Relaxed),
                 Phase::Busy => 0,
             };
             tracing::debug!(peer = %peer, phase = ?cut, "connection closed: out of time");
@@ -295,6 +304,7 @@ async fn answer(
     phase: Arc<PhaseClock>,
     options: Arc<ServeOptions>,
 ) -> Result<Response<PhaseBody>, Infallible> {
+    phase.answer_ended.store(false, Ordering::Relaxed);
     phase.set(Phase::Busy);
     let expired = Arc::new(AtomicBool::new(false));
     let mut request = request.map(|body| {
@@ -318,6 +328,7 @@ async fn answer(
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
+    phase.set(Phase::Answering);
     Ok(response.map(|body| PhaseBody {
         body,
         phase: Some(phase),
@@ -348,8 +359,10 @@ fn body_timeout(timeout: Duration) -> Response<Body> {
 enum Phase {
     /// Reading a request's headers (or waiting for a new connection's first request).
     Head,
-    /// Reading a request's body or answering it.
+    /// Reading a request's body or running it.
     Busy,
+    /// Writing the answer.
+    Answering,
     /// Answered; waiting for the next request's first byte.
     Idle,
 }
@@ -359,6 +372,8 @@ struct PhaseClock {
     current: Mutex<(Phase, Instant)>,
     changed: Notify,
     stopping: AtomicBool,
+    /// The answer's body has ended; the answer is written once hyper has flushed what it queued.
+    answer_ended: AtomicBool,
 }
 
 impl PhaseClock {
@@ -367,6 +382,7 @@ impl PhaseClock {
             current: Mutex::new((Phase::Head, Instant::now())),
             changed: Notify::new(),
             stopping: AtomicBool::new(false),
+            answer_ended: AtomicBool::new(false),
         }
     }
 
@@ -419,6 +435,7 @@ async fn watch_phases(
                 Some(stop) => Some(since.max(stop) + IDLE_AT_SHUTDOWN),
                 None => Some(since + options.idle_timeout),
             },
+            Phase::Answering => Some(since + options.response_write_timeout),
             Phase::Busy => None,
         };
         if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
@@ -490,8 +507,14 @@ impl AsyncWrite for WatchedIo {
         self.stream.is_write_vectored()
     }
 
+    /// hyper flushes the socket once it has written everything it queued: after an answer's body
+    /// has ended, that is when the answer is out and the connection idle.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let flushed = Pin::new(&mut self.stream).poll_flush(cx);
+        if matches!(flushed, Poll::Ready(Ok(()))) && self.phase.answer_ended.swap(false, Ordering::Relaxed) {
+            self.phase.set_if(|phase| phase == Phase::Answering, Phase::Idle);
+        }
+        flushed
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -543,7 +566,8 @@ impl http_body::Body for DeadlineBody {
     }
 }
 
-/// A response body that moves the connection to idle when it ends (or is dropped).
+/// A response body that says when it has ended (or is dropped), after which the connection turns
+/// idle once hyper has written it out (see [`WatchedIo`]'s `poll_flush`).
 struct PhaseBody {
     body: Body,
     phase: Option<Arc<PhaseClock>>,
@@ -552,7 +576,7 @@ struct PhaseBody {
 impl PhaseBody {
     fn finished(&mut self) {
         if let Some(phase) = self.phase.take() {
-            phase.set_if(|phase| phase == Phase::Busy, Phase::Idle);
+            phase.answer_ended.store(true, Ordering::Relaxed);
         }
     }
 }
