@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tests::{DATABASE_ENV, TestApp};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep};
@@ -68,9 +69,20 @@ async fn ready_answers_503_within_a_second_while_no_pooled_connection_comes_free
 }
 
 #[tokio::test]
-async fn ready_answers_503_within_a_second_while_postgresql_does_not_answer_and_200_once_it_does() {
+async fn ready_answers_503_within_a_second_while_postgresql_drops_every_connection_and_200_after() {
+    outage_on_postgresql(Mode::Drop).await;
+}
+
+#[tokio::test]
+async fn ready_answers_503_within_a_second_while_postgresql_stalls_and_200_after() {
+    // The case: connections stay open and idle in the pool, and nothing answers on them.
+    outage_on_postgresql(Mode::Stall).await;
+}
+
+/// `/ready` and `claimgraph_db_up` through an outage of kind `outage`, on PostgreSQL only.
+async fn outage_on_postgresql(outage: Mode) {
     let Some(url) = std::env::var(DATABASE_ENV).ok().filter(|url| !url.is_empty()) else {
-        println!("note: the outage check runs on PostgreSQL only (set TEST_DATABASE_URL); skipped on SQLite");
+        println!("note: the outage checks run on PostgreSQL only (set TEST_DATABASE_URL); skipped on SQLite");
         return;
     };
     let (before, rest) = url.split_once('@').expect("a URL with user@host");
@@ -85,7 +97,7 @@ async fn ready_answers_503_within_a_second_while_postgresql_does_not_answer_and_
     let (status, _, _) = get(&router, "/ready").await;
     assert_eq!(status, StatusCode::OK);
 
-    proxy.black_hole();
+    proxy.set(outage);
     for _ in 0..3 {
         let (status, body, elapsed) = get(&router, "/ready").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
@@ -93,7 +105,7 @@ async fn ready_answers_503_within_a_second_while_postgresql_does_not_answer_and_
     }
     assert_eq!(gauge(&router, "claimgraph_db_up").await, "0");
 
-    proxy.forward();
+    proxy.set(Mode::Forward);
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let (status, _, elapsed) = get(&router, "/ready").await;
@@ -110,12 +122,23 @@ async fn ready_answers_503_within_a_second_while_postgresql_does_not_answer_and_
     assert_eq!(gauge(&router, "claimgraph_db_up").await, "1");
 }
 
-/// A TCP proxy to PostgreSQL that can become a black hole: it then drops every connection it
-/// carries and accepts new ones without ever answering, as a database host that vanished from the
-/// network would look.
+/// What the proxy does with the bytes it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Carries them both ways.
+    Forward,
+    /// Drops every connection it carries, as a restarted database host would.
+    Drop,
+    /// Carries nothing more on open connections and leaves them open, as a network partition
+    /// would; the bytes flow again once it forwards again.
+    Stall,
+}
+
+/// A TCP proxy to PostgreSQL that can drop or stall: in either outage it accepts new connections
+/// and never answers them, as a database host that vanished from the network would look.
 struct Proxy {
     address: std::net::SocketAddr,
-    forwarding: watch::Sender<bool>,
+    mode: watch::Sender<Mode>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -123,40 +146,59 @@ impl Proxy {
     async fn start(upstream: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let address = listener.local_addr().expect("its address");
-        let (forwarding, watching) = watch::channel(true);
+        let (mode, watching) = watch::channel(Mode::Forward);
         let task = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
+            while let Ok((client, _)) = listener.accept().await {
                 let mut watching = watching.clone();
                 let upstream = upstream.clone();
                 tokio::spawn(async move {
-                    if !*watching.borrow_and_update() {
+                    if *watching.borrow_and_update() != Mode::Forward {
                         // Held unanswered until the outage ends, then dropped.
-                        let _ = watching.wait_for(|forwarding| *forwarding).await;
+                        let _ = watching.wait_for(|mode| *mode == Mode::Forward).await;
                         return;
                     }
-                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                    let Ok(server) = TcpStream::connect(&upstream).await else {
                         return;
                     };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = watching.wait_for(|forwarding| !*forwarding) => {}
-                    }
+                    let (client_reads, client_writes) = client.into_split();
+                    let (server_reads, server_writes) = server.into_split();
+                    tokio::join!(
+                        carry(client_reads, server_writes, watching.clone()),
+                        carry(server_reads, client_writes, watching),
+                    );
                 });
             }
         });
-        Proxy {
-            address,
-            forwarding,
-            task,
+        Proxy { address, mode, task }
+    }
+
+    fn set(&self, mode: Mode) {
+        self.mode.send_replace(mode);
+    }
+}
+
+/// Copies `from` to `to` while the mode lets it: held while stalled, ended when dropped.
+async fn carry(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut mode: watch::Receiver<Mode>,
+) {
+    let mut buffer = vec![0_u8; 16 * 1024];
+    loop {
+        let read = tokio::select! {
+            read = from.read(&mut buffer) => read,
+            _ = mode.wait_for(|mode| *mode == Mode::Drop) => return,
+        };
+        let Ok(n @ 1..) = read else {
+            return;
+        };
+        match mode.wait_for(|mode| *mode != Mode::Stall).await {
+            Ok(mode) if *mode == Mode::Forward => {}
+            _ => return,
         }
-    }
-
-    fn black_hole(&self) {
-        self.forwarding.send_replace(false);
-    }
-
-    fn forward(&self) {
-        self.forwarding.send_replace(true);
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
     }
 }
 
