@@ -412,6 +412,12 @@ async fn requests_received_before_shutdown_are_answered_and_idle_connections_clo
         "a new connection is accepted after shutdown"
     );
 
+    // Answered whether the server read it before or after it saw the signal.
+    let answer = read_answer(&mut just_sent)
+        .await
+        .expect("an answer to the request sent as the server stopped");
+    assert_eq!(answer.status, 200, "{answer:?}");
+
     in_body
         .write_all(&body[5..])
         .await
