@@ -62,8 +62,9 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// million): past it memory, not descriptors, is what a flood of connections exhausts.
 pub const MAX_DEFAULT_CONNECTIONS: usize = 65_536;
 
-/// After shutdown, how long an idle connection is given to show a request already on its way
-/// before it is closed (see [`WatchedIo`]).
+/// After shutdown, how long an idle connection is kept before it is closed, so that a request
+/// already in its socket is read (and then answered) rather than dropped: the runtime learns that
+/// a socket has data when its I/O driver next runs, which a shutdown signal can precede.
 const IDLE_AT_SHUTDOWN: Duration = Duration::from_millis(100);
 
 /// How the server treats connections (see `config.rs` for their flags).
@@ -274,8 +275,8 @@ async fn serve_connection(
         .header_read_timeout(None)
         .serve_connection(io, service);
     tokio::pin!(connection);
-    // The watchdog first, so that once shutdown is seen the connection is polled knowing it.
     tokio::select! {
+        // The watchdog first: a connection out of time is cut even when it has bytes to handle.
         biased;
         cut = watch_phases(&phase, &options, stopping) => {
             match cut {
@@ -415,8 +416,8 @@ impl PhaseClock {
 }
 
 /// Waits until the connection's phase outlives its bound, and returns that phase. On shutdown it
-/// marks the connection as stopping: an idle one then closes (see [`WatchedIo`]), a busy one
-/// closes after its answer.
+/// marks the connection as stopping: an idle one is closed [`IDLE_AT_SHUTDOWN`] later unless a
+/// request begins meanwhile, and every answer from then on carries `Connection: close`.
 async fn watch_phases(
     phase: &PhaseClock,
     options: &ServeOptions,
@@ -461,9 +462,8 @@ async fn watch_phases(
     }
 }
 
-/// The socket, telling the phase clock when a request's first byte arrives. Once the server is
-/// stopping, a read on an idle connection that finds nothing waiting ends the connection as if the
-/// client had closed it; one that finds bytes goes on, so a request already sent is answered.
+/// The socket, telling the phase clock when a request's first byte arrives and when an answer has
+/// been written out.
 struct WatchedIo {
     stream: TcpStream,
     phase: Arc<PhaseClock>,
@@ -477,14 +477,8 @@ impl AsyncRead for WatchedIo {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
-        match polled {
-            Poll::Ready(Ok(())) if buf.filled().len() > before => {
-                self.phase.set_if(|phase| phase == Phase::Idle, Phase::Head);
-            }
-            Poll::Pending if self.phase.stopping() && self.phase.get().0 == Phase::Idle => {
-                return Poll::Ready(Ok(()));
-            }
-            _ => {}
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.phase.set_if(|phase| phase == Phase::Idle, Phase::Head);
         }
         polled
     }
