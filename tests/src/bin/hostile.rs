@@ -104,7 +104,7 @@ async fn main() -> ExitCode {
     println!("\n## Descriptor exhaustion\n");
     let idle = exhaustion(&args, idle_target).await;
     println!("| figure | value |\n|---|---|");
-    println!("| idle connections asked for (open-files limit {limit}) | {idle_target} |");
+    println!("| idle connections asked for (this client's open-files limit: {limit}) | {idle_target} |");
     println!("| idle connections opened | {} |", idle.opened);
     println!(
         "| idle connections that could not connect | {} |",
