@@ -461,4 +461,9 @@ async fn the_drain_ends_at_the_shutdown_deadline() {
     );
     assert!(stopping.elapsed() >= Duration::from_millis(250));
     assert!(closed_after(&mut stuck, stopping).await.is_some());
+    assert_eq!(
+        server.counter(|c| &c.open),
+        0,
+        "a cut connection is still counted open"
+    );
 }

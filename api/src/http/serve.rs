@@ -4,7 +4,7 @@
 //! axum's `serve` has no header-read timeout and no connection cap, so a client that sends a
 //! request a byte at a time, or opens connections and says nothing, holds a socket for ever; enough
 //! of them exhaust the open-files limit and every later client times out. Here each connection is
-//! in one of three phases, and each phase has its own bound:
+//! in one of four phases, and each phase has its own bound:
 //!
 //! - **head**: from the connection's opening, or from the first byte of its next request, to the
 //!   end of the request's headers: [`ServeOptions::header_read_timeout`]. Past it the connection
@@ -257,7 +257,7 @@ async fn serve_connection(
     stopping: watch::Receiver<bool>,
 ) {
     let counters = options.counters.clone();
-    counters.open.fetch_add(1, Ordering::Relaxed);
+    let _open = OpenConnection::count(counters.clone());
     let phase = Arc::new(PhaseClock::new());
     let io = TokioIo::new(WatchedIo {
         stream,
@@ -293,7 +293,22 @@ async fn serve_connection(
             }
         }
     }
-    counters.open.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Counts a connection as open for as long as it lives, even when the drain's deadline aborts it.
+struct OpenConnection(Arc<ConnectionCounters>);
+
+impl OpenConnection {
+    fn count(counters: Arc<ConnectionCounters>) -> Self {
+        counters.open.fetch_add(1, Ordering::Relaxed);
+        OpenConnection(counters)
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Answers one request: the app's answer, or 408 when the body did not arrive in time; with
