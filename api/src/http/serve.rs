@@ -48,7 +48,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
@@ -386,7 +386,6 @@ enum Phase {
 /// A connection's phase and when it began, shared by its socket, its requests and its watchdog.
 struct PhaseClock {
     current: Mutex<(Phase, Instant)>,
-    changed: Notify,
     stopping: AtomicBool,
     /// The answer's body has ended; the answer is written once hyper has flushed what it queued.
     answer_ended: AtomicBool,
@@ -396,7 +395,6 @@ impl PhaseClock {
     fn new() -> Self {
         PhaseClock {
             current: Mutex::new((Phase::Head, Instant::now())),
-            changed: Notify::new(),
             stopping: AtomicBool::new(false),
             answer_ended: AtomicBool::new(false),
         }
@@ -413,15 +411,14 @@ impl PhaseClock {
         self.set_if(|_| true, phase);
     }
 
-    /// Moves to `phase` when the current one passes `test`, waking the watchdog.
+    /// Moves to `phase` when the current one passes `test`. The watchdog is not woken: it looks
+    /// again often enough to see any new phase before that phase's bound (see [`watch_phases`]).
     fn set_if(&self, test: impl Fn(Phase) -> bool, phase: Phase) {
         let Ok(mut current) = self.current.lock() else {
             return;
         };
         if test(current.0) && current.0 != phase {
             *current = (phase, Instant::now());
-            drop(current);
-            self.changed.notify_one();
         }
     }
 
@@ -433,12 +430,20 @@ impl PhaseClock {
 /// Waits until the connection's phase outlives its bound, and returns that phase. On shutdown it
 /// marks the connection as stopping: an idle one is closed [`IDLE_AT_SHUTDOWN`] later unless a
 /// request begins meanwhile, and every answer from then on carries `Connection: close`.
+///
+/// Phase changes do not wake it (three a request, each a wake-up of the connection's task): it
+/// looks again within the shortest bound any phase has. A phase that began after its last look
+/// cannot run out before the next one, since its bound runs from its beginning.
 async fn watch_phases(
     phase: &PhaseClock,
     options: &ServeOptions,
     mut stopping: watch::Receiver<bool>,
 ) -> Phase {
     let mut stop_seen: Option<Instant> = None;
+    let shortest = options
+        .header_read_timeout
+        .min(options.idle_timeout)
+        .min(options.response_write_timeout);
     loop {
         if stop_seen.is_none() && *stopping.borrow_and_update() {
             stop_seen = Some(Instant::now());
@@ -454,18 +459,18 @@ async fn watch_phases(
             Phase::Answering => Some(since + options.response_write_timeout),
             Phase::Busy => None,
         };
-        if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
+        let now = Instant::now();
+        if deadline.is_some_and(|deadline| deadline <= now) {
             return current;
         }
-        let sleep = async {
-            match deadline {
-                Some(deadline) => tokio::time::sleep_until(deadline).await,
-                None => std::future::pending().await,
-            }
-        };
+        let look_again = now
+            + match stop_seen {
+                Some(_) => shortest.min(IDLE_AT_SHUTDOWN),
+                None => shortest,
+            };
+        let wake = deadline.map_or(look_again, |deadline| deadline.min(look_again));
         tokio::select! {
-            () = sleep => {}
-            () = phase.changed.notified() => {}
+            () = tokio::time::sleep_until(wake) => {}
             changed = stopping.changed(), if stop_seen.is_none() => {
                 if changed.is_err() {
                     // The server is gone: nothing will tell this connection to stop, so stop now.
