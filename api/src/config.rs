@@ -14,6 +14,7 @@ use crate::graphql::SchemaOptions;
 use crate::graphql::limits::Limits;
 use crate::http::HttpOptions;
 use crate::http::documents::{PersistedQueryLimits, TrustedDocuments};
+use crate::http::serve::{OpenFiles, ServeOptions};
 use crate::rate_limit::RateLimits;
 
 /// Where data lives when nothing is configured: a SQLite file in the working directory, created on
@@ -126,6 +127,10 @@ pub struct Cli {
     #[command(flatten)]
     pub documents: DocumentArgs,
 
+    /// Connection timeouts and the connection cap (see `http::serve`).
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -182,7 +187,25 @@ impl Cli {
                 max_bytes: documents.persisted_queries_max_bytes,
             }),
             trusted_documents,
+            ready_timeout: Duration::from_millis(self.connections.ready_timeout_ms),
         })
+    }
+
+    /// The server loop's settings; a connection cap not given is `open_files`' default cap.
+    pub fn serve_options(&self, open_files: Option<&OpenFiles>) -> ServeOptions {
+        let args = &self.connections;
+        ServeOptions {
+            header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
+            body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
+            idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+            response_write_timeout: Duration::from_millis(args.response_write_timeout_ms),
+            max_connections: args
+                .max_connections
+                .or_else(|| open_files.map(OpenFiles::connection_cap))
+                .unwrap_or(ServeOptions::default().max_connections),
+            shutdown_deadline: Duration::from_millis(self.shutdown_deadline_ms),
+            counters: Arc::default(),
+        }
     }
 
     /// The database pool settings the flags describe.
@@ -260,6 +283,38 @@ pub struct RateLimitArgs {
     /// `true` only behind a proxy that appends it, since clients can write the header themselves.
     #[arg(long, env = "CLAIMGRAPH_TRUST_FORWARDED_FOR", default_value_t = false, action = ArgAction::Set, global = true)]
     pub trust_forwarded_for: bool,
+}
+
+/// Flags for the server loop (`http::serve`) and the readiness probe; the defaults are
+/// `ServeOptions::default()`'s.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectionArgs {
+    /// The longest a client may take to send a request's headers, from its connection's opening or
+    /// its request's first byte; past it the connection is closed.
+    #[arg(long, env = "CLAIMGRAPH_HEADER_READ_TIMEOUT_MS", default_value_t = millis(ServeOptions::default().header_read_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub header_read_timeout_ms: u64,
+    /// The longest a client may take to send a request's body, from its headers; past it the
+    /// answer is 408 and the connection is closed.
+    #[arg(long, env = "CLAIMGRAPH_BODY_READ_TIMEOUT_MS", default_value_t = millis(ServeOptions::default().body_read_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub body_read_timeout_ms: u64,
+    /// How long a kept-alive connection may wait for its next request before it is closed.
+    #[arg(long, env = "CLAIMGRAPH_IDLE_TIMEOUT_MS", default_value_t = millis(ServeOptions::default().idle_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub idle_timeout_ms: u64,
+    /// The longest a client may take to read an answer, from its start; past it the connection is
+    /// closed.
+    #[arg(long, env = "CLAIMGRAPH_RESPONSE_WRITE_TIMEOUT_MS", default_value_t = millis(ServeOptions::default().response_write_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub response_write_timeout_ms: u64,
+    /// Connections served at once; past it a new connection is closed at once (default: the
+    /// open-files limit less a tenth, at least 256, kept for the database and files; at most 65,536).
+    #[arg(long, env = "CLAIMGRAPH_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), global = true)]
+    pub max_connections: Option<usize>,
+    /// The longest `/ready` waits for the database before answering 503.
+    #[arg(long, env = "CLAIMGRAPH_READY_TIMEOUT_MS", default_value_t = millis(HttpOptions::default().ready_timeout), value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub ready_timeout_ms: u64,
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Flags for automatic persisted queries and trusted documents.

@@ -1,6 +1,9 @@
 //! Connecting to the database and bringing it to the current schema.
 
+use std::sync::atomic::{AtomicI8, Ordering};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait};
@@ -91,4 +94,56 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// the server seeds with the bundled data on start.
 pub async fn holds_no_claim(db: &DatabaseConnection) -> Result<bool, DbErr> {
     Ok(entity::claim::Entity::find().one(db).await?.is_none())
+}
+
+/// Whether the database answers, asked with a bound: `/ready` and `/metrics` must answer in time
+/// whatever the database does, and the pool's acquire timeout (5 s) is far too long for that.
+#[derive(Debug)]
+pub struct Probe {
+    timeout: Duration,
+    /// When the last probe finished and whether the database answered it; the lock makes one
+    /// probe run at a time, so a flood of health checks sends the database one query at a time.
+    last: tokio::sync::Mutex<Option<(Instant, bool)>>,
+    /// The last answer, for `/metrics`: 1 answered, 0 did not, -1 never asked.
+    up: AtomicI8,
+}
+
+impl Probe {
+    /// A probe that gives up on the database after `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        Probe {
+            timeout,
+            last: tokio::sync::Mutex::new(None),
+            up: AtomicI8::new(-1),
+        }
+    }
+
+    /// Whether the database answers a ping within the timeout. A caller that waited for another's
+    /// probe takes that probe's answer rather than asking again.
+    pub async fn answers(&self, db: &DatabaseConnection) -> bool {
+        let asked = Instant::now();
+        let probed = tokio::time::timeout(self.timeout, async {
+            let mut last = self.last.lock().await;
+            if let Some((at, answered)) = *last
+                && at >= asked
+            {
+                return answered;
+            }
+            let answered = db.ping().await.is_ok();
+            *last = Some((Instant::now(), answered));
+            answered
+        })
+        .await;
+        let answered = probed.unwrap_or(false);
+        self.up.store(i8::from(answered), Ordering::Relaxed);
+        answered
+    }
+
+    /// The last probe's answer: `Some(true)` when the database answered it, `None` before any.
+    pub fn last_answer(&self) -> Option<bool> {
+        match self.up.load(Ordering::Relaxed) {
+            -1 => None,
+            up => Some(up == 1),
+        }
+    }
 }

@@ -6,7 +6,8 @@
 //!
 //! - [`config`]: the one typed configuration, from flags and `CLAIMGRAPH_*` variables.
 //! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers,
-//!   and the documents requests can name by hash (persisted queries, trusted documents).
+//!   the documents requests can name by hash (persisted queries, trusted documents), and the server
+//!   loop that bounds slow and idle connections and their number (`http::serve`).
 //! - [`graphql`]: the schema: one type per file, the query and mutation roots, per-request loaders,
 //!   global IDs, Relay connections, and who the caller is; the claim page queries compiled to be
 //!   answered from their rows without the executor, and responses written as JSON.

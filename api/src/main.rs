@@ -8,8 +8,8 @@ use api::config::{Cli, Command, LogFormat, MigrateDirection, TokenCommand, UserC
 use api::domain::accounts;
 use api::domain::generate::{GenerateError, GenerateOptions, generate};
 use api::domain::seed::load_seed_files;
+use api::http::serve::{self, OpenFiles, Stopped};
 use api::{AppState, build_app, build_schema, db};
-use std::time::Duration;
 
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
@@ -164,6 +164,23 @@ fn refused_unless_ok<T>(result: Result<T, accounts::AccountError>) -> anyhow::Re
 async fn serve(cli: &Cli) -> anyhow::Result<()> {
     // First, so that a bad option or trusted documents manifest stops the start before anything else.
     let http_options = cli.http_options()?;
+    // Each connection holds a descriptor: the usual soft limit (1,024) would stop the server long
+    // before its connection cap.
+    let open_files = match OpenFiles::raise() {
+        Ok(limit) => {
+            tracing::info!(
+                open_files.soft_before = limit.soft_before,
+                open_files.soft = limit.soft,
+                open_files.hard = limit.hard,
+                "open-files soft limit set to the hard limit"
+            );
+            Some(limit)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read or raise the open-files limit");
+            None
+        }
+    };
     let db = db::connect_with(&cli.database_url, cli.pool_settings())
         .await
         .context("connecting to the database")?;
@@ -180,39 +197,45 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
             "new database seeded with the bundled data"
         );
     }
-    let listener = tokio::net::TcpListener::bind(cli.listen)
-        .await
-        .with_context(|| format!("listening on {}", cli.listen))?;
+    let mut serve_options = cli.serve_options(open_files.as_ref());
+    if let Some(limit) = open_files
+        && serve_options.max_connections > limit.room_for_connections()
+    {
+        tracing::warn!(
+            max_connections = serve_options.max_connections,
+            open_files = limit.soft,
+            "the connection cap leaves little room under the open-files limit; accepts may fail with too many open files"
+        );
+    }
+    let listener = serve::bind(cli.listen).with_context(|| format!("listening on {}", cli.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "claimgraph is serving GraphQL at http://{address}/graphql and GraphiQL at http://{address}/graphiql");
+    tracing::info!(
+        max_connections = serve_options.max_connections,
+        header_read_timeout_ms = serve_options.header_read_timeout.as_millis() as u64,
+        body_read_timeout_ms = serve_options.body_read_timeout.as_millis() as u64,
+        idle_timeout_ms = serve_options.idle_timeout.as_millis() as u64,
+        response_write_timeout_ms = serve_options.response_write_timeout.as_millis() as u64,
+        "connection limits"
+    );
     if let Some(trusted) = &http_options.trusted_documents {
         tracing::info!(
             documents = trusted.len(),
             "trusted documents mode: only the manifest's documents run"
         );
     }
-    let app = build_app(AppState::configured(
-        db.clone(),
-        cli.schema_options(),
-        http_options,
-    ));
-    // With each connection's peer address, which rate limits key anonymous clients by.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let state = AppState::configured(db.clone(), cli.schema_options(), http_options);
+    serve_options.counters = state.metrics.connections.clone();
     // The signal starts the drain; the deadline bounds it, so a stuck request cannot hold a
     // deployment's shutdown for ever.
-    let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        let _ = stopping.send(true);
-    });
-    let deadline = Duration::from_millis(cli.shutdown_deadline_ms);
-    tokio::select! {
-        served = server => served.context("serving")?,
-        () = async {
-            let _ = stop_requested.wait_for(|stopping| *stopping).await;
-            tokio::time::sleep(deadline).await;
-        } => {
-            tracing::warn!(deadline_ms = cli.shutdown_deadline_ms, "shutdown deadline passed with requests still in flight; stopping anyway");
+    match serve::run(listener, build_app(state), serve_options, shutdown_signal()).await {
+        Stopped::Drained => {}
+        Stopped::DeadlinePassed { cut } => {
+            tracing::warn!(
+                deadline_ms = cli.shutdown_deadline_ms,
+                connections = cut,
+                "shutdown deadline passed with requests still in flight; stopping anyway"
+            );
         }
     }
     db.close().await.context("closing the database")?;
@@ -220,7 +243,8 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on SIGINT (Ctrl+C) or SIGTERM; axum then stops accepting and drains requests in flight.
+/// Resolves on SIGINT (Ctrl+C) or SIGTERM; the server then stops accepting, finishes the requests it
+/// has received, and closes idle connections.
 async fn shutdown_signal() {
     let interrupt = async {
         if let Err(err) = tokio::signal::ctrl_c().await {

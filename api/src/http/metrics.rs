@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::DatabaseConnection;
 
 use super::AppState;
+use super::serve::ConnectionCounters;
 
 /// Distinct operation labels kept before new names fold into `_other`.
 pub const MAX_OPERATIONS: usize = 100;
@@ -69,6 +70,8 @@ pub struct Metrics {
     counters: Mutex<Counters>,
     /// Requests answered from a compiled claim page (see `graphql::compiled`), not the executor.
     compiled_pages: AtomicU64,
+    /// What the server loop counts (see `http::serve`); the binary hands these to it.
+    pub connections: Arc<ConnectionCounters>,
 }
 
 impl Metrics {
@@ -110,7 +113,7 @@ impl Metrics {
 
     /// The text exposition, with the pool's gauges read now and the count of requests that ran on
     /// a validation found before.
-    fn render(&self, db: &DatabaseConnection, validations_reused: u64) -> String {
+    fn render(&self, db: &DatabaseConnection, validations_reused: u64, db_up: Option<bool>) -> String {
         let mut out = String::new();
         if let Ok(counters) = self.counters.lock() {
             out.push_str(
@@ -173,14 +176,69 @@ impl Metrics {
             "claimgraph_graphql_compiled_pages_total {}",
             self.compiled_pages.load(Ordering::Relaxed)
         );
+        out.push_str(
+            "# HELP claimgraph_db_up Whether the database answered a ping within the readiness timeout, asked for this scrape (1 yes, 0 no).\n",
+        );
+        out.push_str("# TYPE claimgraph_db_up gauge\n");
+        let _ = writeln!(out, "claimgraph_db_up {}", u8::from(db_up == Some(true)));
         let (size, idle) = pool_use(db);
-        out.push_str("# HELP claimgraph_db_pool_connections Open database connections in the pool.\n");
+        out.push_str(
+            "# HELP claimgraph_db_pool_connections Connections the pool holds, as the pool knows them: one the database or the network dropped counts until the pool next uses it (see claimgraph_db_up).\n",
+        );
         out.push_str("# TYPE claimgraph_db_pool_connections gauge\n");
         let _ = writeln!(out, "claimgraph_db_pool_connections {size}");
-        out.push_str("# HELP claimgraph_db_pool_idle_connections Open connections not in use.\n");
+        out.push_str(
+            "# HELP claimgraph_db_pool_idle_connections Held connections not lent out; not checked, so during an outage dead connections count here until used.\n",
+        );
         out.push_str("# TYPE claimgraph_db_pool_idle_connections gauge\n");
         let _ = writeln!(out, "claimgraph_db_pool_idle_connections {idle}");
+        self.render_connections(&mut out);
         out
+    }
+
+    /// The server loop's connection gauges and counters.
+    fn render_connections(&self, out: &mut String) {
+        let c = &self.connections;
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        out.push_str("# HELP claimgraph_http_connections_open HTTP connections being served.\n");
+        out.push_str("# TYPE claimgraph_http_connections_open gauge\n");
+        let _ = writeln!(out, "claimgraph_http_connections_open {}", read(&c.open));
+        for (name, help, counter) in [
+            (
+                "claimgraph_http_connections_refused_total",
+                "Connections closed on arrival because the connection cap was reached.",
+                &c.refused,
+            ),
+            (
+                "claimgraph_http_header_timeouts_total",
+                "Connections closed because a request's headers did not arrive in time.",
+                &c.header_timeouts,
+            ),
+            (
+                "claimgraph_http_body_timeouts_total",
+                "Requests answered 408 because their body did not arrive in time.",
+                &c.body_timeouts,
+            ),
+            (
+                "claimgraph_http_idle_closed_total",
+                "Kept-alive connections closed after waiting too long for a next request.",
+                &c.idle_closed,
+            ),
+            (
+                "claimgraph_http_write_timeouts_total",
+                "Connections closed because their client did not take an answer in time.",
+                &c.write_timeouts,
+            ),
+            (
+                "claimgraph_http_accept_errors_total",
+                "Failed accepts for want of a resource (descriptors, memory), each followed by a pause.",
+                &c.accept_errors,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", read(counter));
+        }
     }
 }
 
@@ -212,13 +270,17 @@ fn sanitise(operation: Option<&str>) -> String {
     }
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`. The database is probed for each scrape (within the readiness timeout), so
+/// `claimgraph_db_up` is never older than the scrape.
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    state.probe.answers(&state.db).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state
-            .metrics
-            .render(&state.db, state.documents.validations_reused()),
+        state.metrics.render(
+            &state.db,
+            state.documents.validations_reused(),
+            state.probe.last_answer(),
+        ),
     )
         .into_response()
 }

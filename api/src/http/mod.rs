@@ -1,10 +1,12 @@
 //! The web layer: routes, the GraphQL handler, GraphiQL, health, and the layers around them; the
-//! documents a request can name by hash (`documents`).
+//! documents a request can name by hash (`documents`); the server loop that accepts and times
+//! connections (`serve`).
 
 pub mod documents;
 mod graphiql;
 mod graphql;
 pub mod metrics;
+pub mod serve;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +23,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::db::Probe;
 use crate::domain::write::gate::WriteGate;
 use crate::graphql::document_cache::DocumentCache;
 use crate::graphql::inputs::InputTypes;
@@ -54,6 +57,8 @@ pub struct AppState {
     /// The connections a claim page's statements run on, beside the pool (see [`crate::reads`]);
     /// `None` for an in-memory SQLite database.
     pub reads: Option<Arc<Reads>>,
+    /// Whether the database answers, asked with a short bound (`/ready`, `/metrics`).
+    pub probe: Arc<Probe>,
 }
 
 /// The HTTP layer's settings (see `config.rs` for their flags).
@@ -76,6 +81,8 @@ pub struct HttpOptions {
     pub persisted_queries: Option<PersistedQueryLimits>,
     /// The trusted documents: when set, only they run.
     pub trusted_documents: Option<Arc<TrustedDocuments>>,
+    /// The longest `/ready` (and `/metrics`) wait for the database to answer a probe.
+    pub ready_timeout: Duration,
 }
 
 impl Default for HttpOptions {
@@ -90,6 +97,8 @@ impl Default for HttpOptions {
             trust_forwarded_for: false,
             persisted_queries: Some(PersistedQueryLimits::default()),
             trusted_documents: None,
+            // Well under the second a load balancer's health check usually allows.
+            ready_timeout: Duration::from_millis(500),
         }
     }
 }
@@ -120,6 +129,7 @@ impl AppState {
             persisted_queries: options
                 .persisted_queries
                 .map(|limits| Arc::new(PersistedQueries::new(limits))),
+            probe: Arc::new(Probe::new(options.ready_timeout)),
             options,
             metrics: Arc::default(),
         }
@@ -295,18 +305,22 @@ async fn drop_unsafe_request_id(mut request: axum::extract::Request) -> axum::ex
     request
 }
 
-/// Readiness: the database answers; 503 while it does not, so a load balancer stops sending traffic.
+/// Readiness: the database answers within `HttpOptions::ready_timeout`; 503 while it does not, so
+/// a load balancer stops sending traffic. On SQLite "does not answer" means no pooled connection
+/// came free in time, or the connection failed: the file cannot vanish under an open connection.
 async fn ready(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
-        Err(err) => {
-            tracing::warn!(error.cause = %err, "readiness check failed: the database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable" })),
-            )
-                .into_response()
-        }
+    if state.probe.answers(&state.db).await {
+        Json(serde_json::json!({ "status": "ready" })).into_response()
+    } else {
+        tracing::warn!(
+            timeout_ms = state.options.ready_timeout.as_millis() as u64,
+            "readiness check failed: the database did not answer in time"
+        );
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "unavailable" })),
+        )
+            .into_response()
     }
 }
 
