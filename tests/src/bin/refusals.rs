@@ -4,7 +4,8 @@
 //! Markdown table (median and max per request) and exits with 1 when a refusal took 100 ms or more,
 //! was not the expected refusal, or the next request failed.
 //!
-//! Usage: `refusals HOST:PORT [--runs N]` (e.g. `refusals 127.0.0.1:18191 --runs 5`).
+//! Usage: `refusals HOST:PORT [--runs N] [--no-time-bound]` (e.g. `refusals 127.0.0.1:18191 --runs 5`);
+//! `--no-time-bound` checks the answers only (CI's debug build on a shared machine).
 //!
 //! It speaks HTTP/1.1 over a plain TCP socket, so that nothing between it and the server (no
 //! client library's limits or retries) changes what is sent or when the clock stops.
@@ -338,11 +339,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .ok_or("usage: refusals HOST:PORT [--runs N]")?
         .parse()?;
-    let runs = match (args.next().as_deref(), args.next()) {
-        (Some("--runs"), Some(n)) => n.parse::<usize>()?.max(1),
-        (None, _) => 5,
-        _ => return Err("usage: refusals HOST:PORT [--runs N]".into()),
-    };
+    let usage = "usage: refusals HOST:PORT [--runs N] [--no-time-bound]";
+    let (mut runs, mut time_bound) = (5, true);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--runs" => runs = args.next().ok_or(usage)?.parse::<usize>()?.max(1),
+            "--no-time-bound" => time_bound = false,
+            _ => return Err(usage.into()),
+        }
+    }
     let normal = normal_request();
     // Warm up: the first claim page fills the server's caches and connection pool.
     let warm = tokio::time::timeout(GIVE_UP, send(address, &normal)).await??;
@@ -395,7 +400,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             next_times.push(next.elapsed);
         }
         let max = times.iter().max().copied().unwrap_or_default();
-        if max >= BOUND {
+        if time_bound && max >= BOUND {
             failures.push(format!("{}: took {} ms", hostile.name, milliseconds(max)));
         }
         if !next_ok {
@@ -420,10 +425,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     if failures.is_empty() {
-        println!(
-            "\nEvery refusal was answered within {} ms, and every next claim page was served.",
-            BOUND.as_millis()
-        );
+        if time_bound {
+            println!(
+                "\nEvery refusal was answered within {} ms, and every next claim page was served.",
+                BOUND.as_millis()
+            );
+        } else {
+            println!("\nEvery refusal was the expected one, and every next claim page was served.");
+        }
         Ok(())
     } else {
         println!();
