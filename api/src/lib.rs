@@ -5,8 +5,9 @@
 //! serves. Arrows point down this list, never up:
 //!
 //! - [`config`]: the one typed configuration, from flags and `CLAIMGRAPH_*` variables.
-//! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers,
-//!   the documents requests can name by hash (persisted queries, trusted documents), and the server
+//! - [`http`]: routes (`/graphql`, `/graphiql`, `/health`), the GraphQL handler and its layers, one
+//!   file per step of a request (negotiation, admission, request reading, refusals, responses), the
+//!   documents requests can name by hash (persisted queries, trusted documents), and the server
 //!   loop that bounds slow and idle connections and their number (`http::serve`).
 //! - [`graphql`]: the schema: one type per file, the query and mutation roots, per-request loaders,
 //!   global IDs, Relay connections, and who the caller is; the claim page queries compiled to be

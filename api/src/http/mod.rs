@@ -2,10 +2,15 @@
 //! documents a request can name by hash (`documents`); the server loop that accepts and times
 //! connections (`serve`).
 
+mod admission;
 pub mod documents;
 mod graphiql;
 mod graphql;
 pub mod metrics;
+mod negotiation;
+mod refusal;
+mod request;
+mod response;
 pub mod serve;
 
 use std::sync::Arc;
