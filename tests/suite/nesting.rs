@@ -56,6 +56,17 @@ fn deep_documents(levels: usize) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A GET of `uri`, accepting `application/graphql-response+json`.
+async fn get(app: &TestApp, uri: String) -> tests::TestResponse {
+    app.request(
+        axum::http::Request::get(uri)
+            .header("accept", "application/graphql-response+json")
+            .body(axum::body::Body::empty())
+            .expect("a request"),
+    )
+    .await
+}
+
 /// Asserts a nesting refusal of `limit` and that the next claim page is served.
 async fn refused_then_served(app: &TestApp, response: &tests::TestResponse, limit: &str, what: &str) {
     let error = assert_refusal(
@@ -112,14 +123,7 @@ async fn deep_documents_are_refused_by_get_at_every_depth() {
                 assert!(levels >= 10_000, "{what}, {levels} levels fits in a URI");
                 continue;
             }
-            let response = app
-                .request(
-                    axum::http::Request::get(uri)
-                        .header("accept", "application/graphql-response+json")
-                        .body(axum::body::Body::empty())
-                        .expect("a request"),
-                )
-                .await;
+            let response = get(&app, uri).await;
             refused_then_served(&app, &response, limit, &format!("GET {what}, {levels} levels")).await;
             sent += 1;
         }
@@ -169,14 +173,7 @@ async fn deep_variables_are_refused_by_post_and_get_naming_the_variable() {
                 assert!(levels >= 10_000, "{levels} levels fit in a URI");
                 continue;
             }
-            let response = app
-                .request(
-                    axum::http::Request::get(uri)
-                        .header("accept", "application/graphql-response+json")
-                        .body(axum::body::Body::empty())
-                        .expect("a request"),
-                )
-                .await;
+            let response = get(&app, uri).await;
             refused_then_served(&app, &response, "valueDepth", &format!("GET variables, {levels}")).await;
             assert_eq!(response.json()["errors"][0]["extensions"]["field"], "$ids");
         }

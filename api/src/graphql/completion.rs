@@ -12,11 +12,11 @@
 //! root object's keys in the order the operation selects them (the root's fields run in parallel,
 //! and async-graphql writes them as they finish).
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet, Type,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet, Type};
 use async_graphql::registry::Registry;
-use async_graphql::{Name, PathSegment, Positioned, Response, Value};
+
+use super::document_cache::chosen_operation;
+use async_graphql::{Name, PathSegment, Response, Value};
 
 /// Fragments nest at most this deep when a path is resolved; validation has refused cycles, this
 /// only bounds the walk.
@@ -39,7 +39,7 @@ pub fn complete(
     let Some(operation) = chosen_operation(document, operation_name) else {
         return;
     };
-    let root_type = match operation.node.ty {
+    let root_type = match operation.ty {
         OperationType::Query => registry.query_type.as_str(),
         OperationType::Mutation => match &registry.mutation_type {
             Some(name) => name.as_str(),
@@ -47,7 +47,7 @@ pub fn complete(
         },
         OperationType::Subscription => return,
     };
-    let root = vec![(&operation.node.selection_set.node, root_type)];
+    let root = vec![(&operation.selection_set.node, root_type)];
     if response.data == Value::Null {
         response.data = Value::Object(Default::default());
     }
@@ -87,21 +87,6 @@ pub fn complete(
     }
     for path in reordered {
         reorder(registry, document, &root, &mut response.data, path);
-    }
-}
-
-/// The operation a request runs, as execution chooses it.
-fn chosen_operation<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a Positioned<OperationDefinition>> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()
-        }
-        _ => None,
     }
 }
 
@@ -149,7 +134,7 @@ fn field_at<'a>(
     let mut children = Vec::new();
     for &(set, parent) in sets {
         let mut fields = Vec::new();
-        fields_named(document, set, parent, key, 0, &mut fields);
+        fields_named(document, set, parent, key, &mut fields);
         for (field, parent) in fields {
             let name = field.name.node.as_str();
             let ty = if name == "__typename" {
@@ -185,56 +170,60 @@ fn named_type(ty: &Type) -> &str {
     }
 }
 
-/// The fields of `set` (fragments expanded) answered under response key `key`, each with the type
-/// it is selected on: the fragment's type condition, or the set's own parent type.
-fn fields_named<'a>(
+/// Calls `visit` with every field of `set`, fragments expanded, and the type it is selected on:
+/// the fragment's type condition, or the set's own parent type.
+fn visit_fields<'a>(
     document: &'a ExecutableDocument,
     set: &'a SelectionSet,
     parent: &'a str,
-    key: &str,
     nesting: usize,
-    out: &mut Vec<(&'a async_graphql::parser::types::Field, &'a str)>,
+    visit: &mut impl FnMut(&'a async_graphql::parser::types::Field, &'a str),
 ) {
     if nesting > MAX_FRAGMENT_NESTING {
         return;
     }
     for selection in &set.items {
-        match &selection.node {
+        let (inner, condition) = match &selection.node {
             Selection::Field(field) => {
-                if field.node.response_key().node == key {
-                    out.push((&field.node, parent));
-                }
+                visit(&field.node, parent);
+                continue;
             }
-            Selection::InlineFragment(fragment) => {
-                let parent = fragment
+            Selection::InlineFragment(fragment) => (
+                &fragment.node.selection_set.node,
+                fragment
                     .node
                     .type_condition
                     .as_ref()
-                    .map_or(parent, |condition| condition.node.on.node.as_str());
-                fields_named(
-                    document,
-                    &fragment.node.selection_set.node,
-                    parent,
-                    key,
-                    nesting + 1,
-                    out,
-                );
-            }
+                    .map(|c| c.node.on.node.as_str()),
+            ),
             Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    let parent = fragment.node.type_condition.node.on.node.as_str();
-                    fields_named(
-                        document,
+                match document.fragments.get(&spread.node.fragment_name.node) {
+                    Some(fragment) => (
                         &fragment.node.selection_set.node,
-                        parent,
-                        key,
-                        nesting + 1,
-                        out,
-                    );
+                        Some(fragment.node.type_condition.node.on.node.as_str()),
+                    ),
+                    None => continue,
                 }
             }
-        }
+        };
+        visit_fields(document, inner, condition.unwrap_or(parent), nesting + 1, visit);
     }
+}
+
+/// The fields of `set` (fragments expanded) answered under response key `key`, each with the type
+/// it is selected on.
+fn fields_named<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    parent: &'a str,
+    key: &str,
+    out: &mut Vec<(&'a async_graphql::parser::types::Field, &'a str)>,
+) {
+    visit_fields(document, set, parent, 0, &mut |field, parent| {
+        if field.response_key().node == key {
+            out.push((field, parent));
+        }
+    });
 }
 
 /// Sets the place `last` under `parents` to null. False when the place is gone already (a null
@@ -293,40 +282,20 @@ fn reorder(
     };
     let mut order: Vec<&str> = Vec::new();
     for &(set, _) in &sets {
-        response_keys(document, set, 0, &mut order);
+        response_keys(document, set, &mut order);
     }
     let rank = |key: &str| order.iter().position(|k| *k == key).unwrap_or(usize::MAX);
     object.sort_by(|a, _, b, _| rank(a.as_str()).cmp(&rank(b.as_str())));
 }
 
 /// The response keys of `set`, fragments expanded, in the order they first appear.
-fn response_keys<'a>(
-    document: &'a ExecutableDocument,
-    set: &'a SelectionSet,
-    nesting: usize,
-    out: &mut Vec<&'a str>,
-) {
-    if nesting > MAX_FRAGMENT_NESTING {
-        return;
-    }
-    for selection in &set.items {
-        match &selection.node {
-            Selection::Field(field) => {
-                let key = field.node.response_key().node.as_str();
-                if !out.contains(&key) {
-                    out.push(key);
-                }
-            }
-            Selection::InlineFragment(fragment) => {
-                response_keys(document, &fragment.node.selection_set.node, nesting + 1, out);
-            }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    response_keys(document, &fragment.node.selection_set.node, nesting + 1, out);
-                }
-            }
+fn response_keys<'a>(document: &'a ExecutableDocument, set: &'a SelectionSet, out: &mut Vec<&'a str>) {
+    visit_fields(document, set, "", 0, &mut |field, _| {
+        let key = field.response_key().node.as_str();
+        if !out.contains(&key) {
+            out.push(key);
         }
-    }
+    });
 }
 
 #[cfg(test)]

@@ -17,14 +17,12 @@
 
 use std::collections::HashSet;
 
-use async_graphql::parser::types::{
-    BaseType, Directive, DocumentOperations, ExecutableDocument, OperationDefinition, Selection,
-    SelectionSet, Type,
-};
+use async_graphql::parser::types::{BaseType, Directive, ExecutableDocument, Selection, SelectionSet, Type};
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Name, OutputType, Pos, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
 
+use super::document_cache::chosen_operation;
 use super::{Mutation, Query};
 use crate::error::ErrorCode;
 
@@ -80,7 +78,7 @@ impl InputTypes {
             // No operation to run: execution reports that.
             return Ok(());
         };
-        for definition in &operation.node.variable_definitions {
+        for definition in &operation.variable_definitions {
             let name = &definition.node.name.node;
             let Some(value) = variables.get(name) else {
                 continue;
@@ -291,21 +289,6 @@ fn kind(value: &ConstValue) -> &'static str {
     }
 }
 
-/// The operation a request runs, as execution chooses it.
-fn chosen_operation<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a Positioned<OperationDefinition>> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()
-        }
-        _ => None,
-    }
-}
-
 /// Every argument literal and variable default in the document, with its owner's name.
 fn check_literals(document: &ExecutableDocument) -> Result<(), InputError> {
     for (_, operation) in document.operations.iter() {
@@ -435,12 +418,11 @@ pub fn check_typename_directives(
         return Ok(());
     };
     let defined: HashSet<&Name> = operation
-        .node
         .variable_definitions
         .iter()
         .map(|definition| &definition.node.name.node)
         .collect();
-    let mut sets = vec![&operation.node.selection_set.node];
+    let mut sets = vec![&operation.selection_set.node];
     sets.extend(document.fragments.values().map(|f| &f.node.selection_set.node));
     while let Some(set) = sets.pop() {
         for selection in &set.items {
