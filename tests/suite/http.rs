@@ -81,6 +81,7 @@ async fn graphiql_is_served_from_bundled_assets_naming_no_external_url() {
         "graphiql.min.css",
         "react.production.min.js",
         "react-dom.production.min.js",
+        "operations.js",
         "start.js",
     ] {
         assert!(

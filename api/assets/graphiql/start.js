@@ -1,7 +1,8 @@
 // claimgraph: starts GraphiQL on /graphiql.
 //
 // Loaded by /graphiql/index.html after the React 18, ReactDOM and GraphiQL 4
-// UMD builds, which put `React`, `ReactDOM` and `GraphiQL` on `window`.
+// UMD builds, which put `React`, `ReactDOM` and `GraphiQL` on `window`, and
+// operations.js (`ClaimgraphOperations`).
 // It lives in its own file (not inline) so the page works under a
 // Content-Security-Policy of `script-src 'self'`, and it only ever talks to
 // /graphql on the page's own origin.
@@ -66,7 +67,8 @@
     var body = JSON.stringify({
       query: params.query,
       variables: params.variables == null ? {} : params.variables,
-      operationName: params.operationName == null ? null : params.operationName
+      // GraphiQL's name can be the previous document's (see operations.js).
+      operationName: window.ClaimgraphOperations.chooseOperationName(params.query, params.operationName)
     });
 
     return window
@@ -96,8 +98,8 @@
 
   function start() {
     var container = document.getElementById('graphiql');
-    if (!window.React || !window.ReactDOM || !window.GraphiQL) {
-      container.textContent = 'GraphiQL failed to load (missing React, ReactDOM or GraphiQL script).';
+    if (!window.React || !window.ReactDOM || !window.GraphiQL || !window.ClaimgraphOperations) {
+      container.textContent = 'GraphiQL failed to load (missing React, ReactDOM, GraphiQL or operations script).';
       return;
     }
 
