@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Checks that the GraphiQL page at <base>/graphiql works with no internet:
 // it loads, shows the default ClaimPage query, runs it against <base>/graphql,
-// runs a renamed query straight after the edit (no stale operation name), and
-// never asks for anything outside the base URL's origin.
+// runs a renamed query straight after the edit (no stale operation name), opens
+// the DOI walk from the Examples menu by keyboard and runs it, and never asks
+// for anything outside the base URL's origin.
 //
 // Usage:  node graphiql-offline.mjs [BASE_URL]
 //   BASE_URL    default: $CLAIMGRAPH_URL, else http://127.0.0.1:8080
@@ -195,6 +196,32 @@ try {
       'query Headline($slug: String!) { claim(slug: $slug) { headline: statement } }',
     );
     await waitForResult('"headline"', 'the query run straight after an edit');
+
+    // The toolbar's Examples menu, by keyboard: open it, go down to the DOI walk, choose it. It
+    // opens in a new tab with its variables; run it.
+    const tabs = await page.locator('.graphiql-tab').count();
+    await page.getByRole('button', { name: 'Examples' }).focus();
+    await page.keyboard.press('Enter');
+    const doiWalk = page.getByRole('menuitem', { name: /DOI walk/ });
+    await doiWalk.waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'menuitem').catch(() => {
+      throw new Error('the Examples menu opened by keyboard did not focus its first item');
+    });
+    for (let i = 0; i < 10 && !(await doiWalk.evaluate((item) => item === document.activeElement)); i++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => {
+      const query = document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.getValue() ?? '';
+      const variables = document.querySelector('.graphiql-editor-tool .CodeMirror')?.CodeMirror?.getValue() ?? '';
+      return query.includes('query FromDoi($doi: String!)') && variables.includes('"doi"');
+    }).catch(() => {
+      throw new Error('choosing "DOI walk" in the Examples menu did not open the FromDoi query with its variables');
+    });
+    const tabsNow = await page.locator('.graphiql-tab').count();
+    if (tabsNow <= tabs) throw new Error(`the example did not open in a new tab (${tabs} tabs before, ${tabsNow} after)`);
+    await page.locator('.graphiql-execute-button').first().click();
+    await waitForResult('"citedBy"', 'the DOI walk example');
 
     await page.waitForTimeout(SETTLE_MS);
   };
