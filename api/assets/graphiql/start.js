@@ -83,7 +83,8 @@
   }
 
   // The examples as GraphiQL takes them: the query as one text, the variables
-  // as JSON text. An example that cannot be loaded leaves the menu empty.
+  // as JSON text. If they cannot be loaded, the menu is empty and GraphiQL
+  // opens with its own default query.
   function loadExamples() {
     return window
       .fetch(EXAMPLES, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
