@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Checks that the GraphiQL page at <base>/graphiql works with no internet:
 // it loads, shows the default ClaimPage query, runs it against <base>/graphql,
-// and never asks for anything outside the base URL's origin.
+// runs a renamed query straight after the edit (no stale operation name), opens
+// the DOI walk from the Examples menu by keyboard and runs it, and never asks
+// for anything outside the base URL's origin.
 //
 // Usage:  node graphiql-offline.mjs [BASE_URL]
 //   BASE_URL    default: $CLAIMGRAPH_URL, else http://127.0.0.1:8080
@@ -126,6 +128,31 @@ try {
     }
   });
 
+  const resultText = () =>
+    page
+      .evaluate(() => document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? '(no result pane)')
+      .catch(() => '(page gone)');
+
+  /** Waits until the result pane contains `text` (and no "errors"). */
+  const waitForResult = async (text, what) => {
+    await page
+      .waitForFunction((wanted) => {
+        const value = document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? '';
+        return value.includes(wanted) && !value.includes('"errors"');
+      }, text)
+      .catch(async () => {
+        throw new Error(`${what}: the result pane never showed ${text} without errors; it shows: ${(await resultText()).slice(0, 500)}`);
+      });
+  };
+
+  /** Types `query` over the whole query editor, as one edit, and runs it with Ctrl+Enter at once. */
+  const replaceQueryAndRun = async (query) => {
+    await page.locator('.graphiql-query-editor .CodeMirror').first().click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.insertText(query);
+    await page.keyboard.press('ControlOrMeta+Enter');
+  };
+
   const steps = async () => {
     const response = await page.goto(pageUrl, { waitUntil: 'load' });
     if (!response || !response.ok()) {
@@ -162,6 +189,39 @@ try {
         .catch(() => '(page gone)');
       throw new Error(`the result pane never contained "statement"; it shows: ${shown.slice(0, 500)}`);
     });
+
+    // A query whose operation name differs from the last one, run at once: GraphiQL still holds the
+    // old name for 100 ms after an edit, and the page's fetcher must not send it.
+    await replaceQueryAndRun(
+      'query Headline($slug: String!) { claim(slug: $slug) { headline: statement } }',
+    );
+    await waitForResult('"headline"', 'the query run straight after an edit');
+
+    // The toolbar's Examples menu, by keyboard: open it, go down to the DOI walk, choose it. It
+    // opens in a new tab with its variables; run it.
+    const tabs = await page.locator('.graphiql-tab').count();
+    await page.getByRole('button', { name: 'Examples' }).focus();
+    await page.keyboard.press('Enter');
+    const doiWalk = page.getByRole('menuitem', { name: /DOI walk/ });
+    await doiWalk.waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'menuitem').catch(() => {
+      throw new Error('the Examples menu opened by keyboard did not focus its first item');
+    });
+    for (let i = 0; i < 10 && !(await doiWalk.evaluate((item) => item === document.activeElement)); i++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => {
+      const query = document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.getValue() ?? '';
+      const variables = document.querySelector('.graphiql-editor-tool .CodeMirror')?.CodeMirror?.getValue() ?? '';
+      return query.includes('query FromDoi($doi: String!)') && variables.includes('"doi"');
+    }).catch(() => {
+      throw new Error('choosing "DOI walk" in the Examples menu did not open the FromDoi query with its variables');
+    });
+    const tabsNow = await page.locator('.graphiql-tab').count();
+    if (tabsNow <= tabs) throw new Error(`the example did not open in a new tab (${tabs} tabs before, ${tabsNow} after)`);
+    await page.locator('.graphiql-execute-button').first().click();
+    await waitForResult('"citedBy"', 'the DOI walk example');
 
     await page.waitForTimeout(SETTLE_MS);
   };

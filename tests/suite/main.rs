@@ -12,6 +12,7 @@ mod explain;
 mod field_errors;
 mod from_doi;
 mod generate;
+mod graphiql_examples;
 mod http;
 mod inline_reads;
 mod inputs;

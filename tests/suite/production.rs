@@ -131,6 +131,55 @@ async fn any_origin_may_call_by_default_and_a_configured_list_is_enforced() {
 }
 
 #[tokio::test]
+async fn a_preflight_allows_the_common_client_and_tracing_headers_and_no_others() {
+    let app = TestApp::seeded().await;
+    let wanted = [
+        "content-type",
+        "accept",
+        "authorization",
+        "traceparent",
+        "tracestate",
+        "baggage",
+        "sentry-trace",
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "x-request-id",
+    ];
+    let request = Request::builder()
+        .method("OPTIONS")
+        .uri("/graphql")
+        .header("origin", "https://elsewhere.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            format!("{},x-unknown-header", wanted.join(",")),
+        )
+        .body(Body::empty())
+        .expect("a request");
+    let answer = app.request(request).await;
+    assert!(answer.status.is_success(), "{}", answer.status);
+    assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
+    let allowed: Vec<String> = answer
+        .header("access-control-allow-headers")
+        .expect("allowed headers")
+        .split(',')
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    for name in wanted {
+        assert!(
+            allowed.iter().any(|a| a == name),
+            "{name} is not allowed: {allowed:?}"
+        );
+    }
+    assert!(
+        !allowed.iter().any(|a| a == "x-unknown-header"),
+        "an unknown header was echoed: {allowed:?}"
+    );
+}
+
+#[tokio::test]
 async fn ready_follows_the_database_and_health_does_not() {
     let app = TestApp::seeded().await;
     let ready = app.get("/ready").await;

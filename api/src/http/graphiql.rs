@@ -24,6 +24,8 @@ macro_rules! asset {
 
 static ASSETS: &[Asset] = &[
     asset!("start.js", "text/javascript; charset=utf-8"),
+    asset!("operations.js", "text/javascript; charset=utf-8"),
+    asset!("examples.json", "application/json"),
     asset!("page.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
     asset!("graphiql.min.js", "text/javascript; charset=utf-8"),

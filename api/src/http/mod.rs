@@ -178,12 +178,32 @@ pub fn build_app(state: AppState) -> Router {
     with_layers(routes.with_state(state), &options)
 }
 
+/// The request headers a browser page on another origin may send. Beyond the body's type, the
+/// accepted answer and the token: the W3C Trace Context and Baggage headers
+/// (<https://www.w3.org/TR/trace-context/>, <https://www.w3.org/TR/baggage/>) and Sentry's, which
+/// tracing SDKs add to every call, Apollo Client's identification and CSRF-prevention headers, and
+/// the request id we answer with. A header missing here makes the browser block the whole request.
+const ALLOWED_REQUEST_HEADERS: [&str; 12] = [
+    "content-type",
+    "accept",
+    "authorization",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    REQUEST_ID_HEADER,
+];
+
 /// The layers every route is served through: panics caught, one log line per request, CORS, the
 /// default security headers and the request id.
 fn with_layers(routes: Router, options: &HttpOptions) -> Router {
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .allow_headers(ALLOWED_REQUEST_HEADERS.map(HeaderName::from_static))
         // Browser clients may read the request id and where they stand against the rate limit.
         .expose_headers(
             [
