@@ -13,6 +13,7 @@ pub mod completion;
 pub mod connection;
 pub mod curation;
 pub mod document_cache;
+pub mod engine;
 pub mod enums;
 pub mod ids;
 pub mod inputs;

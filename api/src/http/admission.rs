@@ -162,16 +162,6 @@ impl RateMeter {
         self.0.clone()
     }
 
-    /// The refusal of a request priced over its client's budget.
-    pub(super) fn over_budget(&self) -> Option<Refusal> {
-        let settlement = self.0.as_ref()?.settlement()?;
-        let left = settlement.over_budget?;
-        Some(Refusal::RateLimited {
-            snapshot: settlement.snapshot,
-            priced: Some((settlement.cost, left)),
-        })
-    }
-
     /// Charges the minimum when nothing charged the request (it was refused before its cost was
     /// known), and says in the headers where its client stands, unless the answer is one a shared
     /// cache may keep and hand to other clients: those headers are this client's alone.

@@ -278,7 +278,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics.render(
             &state.db,
-            state.documents.validations_reused(),
+            state.engine.validations_reused(),
             state.probe.last_answer(),
         ),
     )

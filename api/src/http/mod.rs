@@ -29,24 +29,20 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::db::Probe;
-use crate::domain::write::gate::WriteGate;
-use crate::graphql::document_cache::DocumentCache;
-use crate::graphql::inputs::InputTypes;
-use crate::graphql::{ClaimgraphSchema, SchemaOptions, build_prevalidated_schema, build_schema_with};
+use crate::graphql::SchemaOptions;
+use crate::graphql::engine::Engine;
 use crate::rate_limit::{RateLimiter, RateLimits};
-use crate::reads::{Reads, StatementObserver};
+use crate::reads::StatementObserver;
 use documents::{PersistedQueries, PersistedQueryLimits, TrustedDocuments};
 
 /// The header that carries a request's id, set on arrival when the client sent none, and returned.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// What every handler shares: the schema, the database pool and the HTTP options.
+/// What every handler shares: the engine, the database pool and the HTTP options.
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: ClaimgraphSchema,
-    /// The same schema for requests whose validation is known (see
-    /// [`crate::graphql::build_prevalidated_schema`]).
-    pub prevalidated: ClaimgraphSchema,
+    /// Runs GraphQL requests (see [`crate::graphql::engine`]).
+    pub engine: Arc<Engine>,
     pub db: DatabaseConnection,
     pub options: HttpOptions,
     /// Counters behind `/metrics`.
@@ -55,13 +51,6 @@ pub struct AppState {
     pub rate_limiter: Option<Arc<RateLimiter>>,
     /// The automatic persisted query cache; `None` when persisted queries are off.
     pub persisted_queries: Option<Arc<PersistedQueries>>,
-    /// Parsed documents, so that a repeated query is not parsed again.
-    pub documents: Arc<DocumentCache>,
-    /// The schema's input types, which every request's variables are coerced against.
-    pub inputs: Arc<InputTypes>,
-    /// The connections a claim page's statements run on, beside the pool (see [`crate::reads`]);
-    /// `None` for an in-memory SQLite database.
-    pub reads: Option<Arc<Reads>>,
     /// Whether the database answers, asked with a short bound (`/ready`, `/metrics`).
     pub probe: Arc<Probe>,
 }
@@ -116,16 +105,8 @@ impl AppState {
 
     /// The state with the given options.
     pub fn configured(db: DatabaseConnection, schema: SchemaOptions, options: HttpOptions) -> Self {
-        let writes = Arc::new(WriteGate::for_database(&db));
         AppState {
-            documents: Arc::new(DocumentCache::new(
-                schema.limits.max_query_bytes,
-                schema.compiled_pages,
-            )),
-            prevalidated: build_prevalidated_schema(&schema, writes.clone()),
-            inputs: Arc::new(InputTypes::of_schema()),
-            schema: build_schema_with(schema, writes),
-            reads: Reads::for_database(&db).map(Arc::new),
+            engine: Arc::new(Engine::new(db.clone(), schema, options.request_timeout)),
             db,
             rate_limiter: options
                 .rate_limits
@@ -142,11 +123,14 @@ impl AppState {
 }
 
 impl AppState {
-    /// The same state, calling `observer` with each statement its [`Reads`] run (SeaORM's own
-    /// statements are observed with `DatabaseConnection::set_metric_callback`): for tests that
-    /// count a page's statements.
+    /// The same state, calling `observer` with each statement the engine's claim page reads run
+    /// (SeaORM's own statements are observed with `DatabaseConnection::set_metric_callback`): for
+    /// tests that count a page's statements. Call it on a state just made, before it is shared.
     pub fn observe_statements(mut self, observer: StatementObserver) -> Self {
-        self.reads = Reads::for_database(&self.db).map(|reads| Arc::new(reads.observed(observer)));
+        match Arc::get_mut(&mut self.engine) {
+            Some(engine) => engine.observe_statements(observer),
+            None => tracing::warn!("statements not observed: the engine is already shared"),
+        }
         self
     }
 }

@@ -13,6 +13,7 @@ use super::metrics::Outcome;
 use super::negotiation::MediaType;
 use super::response::ResponseBody;
 use crate::error::ErrorCode;
+use crate::graphql::engine::Refused;
 use crate::graphql::inputs::InputError;
 use crate::graphql::nesting::{Place, TooDeep};
 use crate::rate_limit::RateSnapshot;
@@ -341,6 +342,17 @@ pub(super) fn refuse_counted(state: &AppState, refusal: Refusal, media: MediaTyp
         .record(None, Outcome::Refused, &[code], std::time::Duration::ZERO);
     tracing::Span::current().record("graphql.error_codes", code);
     refuse(refusal, media)
+}
+
+impl From<Refused> for Refusal {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::TooDeep(deep) => Refusal::TooDeep(deep),
+            Refused::NotAQuery(operation) => Refusal::NotAQuery(operation),
+            Refused::MissingVariable(name, ty) => Refusal::MissingVariable(name, ty),
+            Refused::Input(error) => Refusal::Input(error),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::negotiation::MediaType;
 use super::refusal::internal_error_body;
+use crate::graphql::engine::is_request_error;
 
 /// The response body: `data` is left out when the request failed before execution, as the
 /// GraphQL spec asks (<https://spec.graphql.org/October2021/#sec-Data>).
@@ -98,14 +99,6 @@ pub(super) fn respond(response: async_graphql::Response, media: MediaType) -> Re
     }
     headers.extend(response.http_headers);
     http
-}
-
-/// Whether a response failed before execution: no `data`, and only errors without a path (the
-/// document did not parse or validate, or the variables did not fit it).
-pub(super) fn is_request_error(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// A response of `body`, JSON in `media`.
