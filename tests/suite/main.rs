@@ -16,6 +16,7 @@ mod graphiql_examples;
 mod http;
 mod inline_reads;
 mod inputs;
+mod layers;
 mod limits;
 mod list_inputs;
 mod migrations;
