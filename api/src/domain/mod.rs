@@ -2,6 +2,7 @@
 //! (by the CLI, the seed loader and the GraphQL mutations) on their own.
 //!
 //! - [`accounts`]: users and their hashed API tokens.
+//! - [`caller`]: who sent a request, as a writer and as a reader.
 //! - [`evidence_needs`]: the gold-standard evidence ladder computed from a claim's PICO.
 //! - [`generate`]: a deterministic synthetic graph of N claims, bulk-written, for benchmarks.
 //! - [`seed`]: loading validated seed files into the database, idempotently, in one transaction.
@@ -11,6 +12,7 @@
 //!   versions, events and review, and the gate writes from the API pass to take turns.
 
 pub mod accounts;
+pub mod caller;
 pub mod evidence_needs;
 pub mod generate;
 pub mod seed;

@@ -34,9 +34,9 @@ use sea_orm::DatabaseConnection;
 
 use std::sync::Arc;
 
+pub use crate::domain::caller::Caller;
 use crate::domain::write::gate::WriteGate;
 use crate::error::{ApiError, ApiResult};
-pub use curation::Caller;
 pub use mutation::Mutation;
 pub use node::Node;
 pub use query::Query;
