@@ -79,7 +79,7 @@ pub fn build_schema() -> ClaimgraphSchema {
 /// app). Request-scoped data (the loader) is added per request, never here: a loader in the
 /// schema's data would batch and cache across users.
 pub fn build_schema_with(options: SchemaOptions, writes: Arc<WriteGate>) -> ClaimgraphSchema {
-    let builder = Schema::build(Query, Mutation, EmptySubscription)
+    let builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         // First, so it wraps the limits: only a document within them is charged its cost.
         .extension(rate_limit::ChargeRateLimit)
         .extension(limits::QueryLimits(std::sync::Arc::new(options.limits.clone())))
@@ -95,7 +95,7 @@ pub fn build_schema_with(options: SchemaOptions, writes: Arc<WriteGate>) -> Clai
 /// through the extension chain. Only the handler uses it, for a request that
 /// [`document_cache::DocumentCache::prepare`] found validated and that it has charged itself.
 pub fn build_prevalidated_schema(options: &SchemaOptions, writes: Arc<WriteGate>) -> ClaimgraphSchema {
-    let builder = Schema::build(Query, Mutation, EmptySubscription)
+    let builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         .validation_mode(async_graphql::ValidationMode::Fast)
         .limit_directives(10)
         .data(writes);
