@@ -133,30 +133,42 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoader> {
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("no request loader in the context")))
 }
 
-/// Empties the request loader's cache after a write, so the payload (and any later field of the
-/// same request) reads the graph as it is now, not as it was before the change.
-pub(crate) fn forget_loaded(ctx: &Context<'_>) -> ApiResult<()> {
-    use loaders::*;
-    let loader = loader(ctx)?;
-    loader.clear::<ClaimById>();
-    loader.clear::<MechanismById>();
-    loader.clear::<MechanismStepById>();
-    loader.clear::<DoiById>();
-    loader.clear::<StudyById>();
-    loader.clear::<EvidenceById>();
-    loader.clear::<UserById>();
-    loader.clear::<ContributionById>();
-    loader.clear::<EventById>();
-    loader.clear::<MechanismsByClaim>();
-    loader.clear::<MechanismStepsByMechanism>();
-    loader.clear::<DoisCitedByStep>();
-    loader.clear::<MechanismStepsCitingDoi>();
-    loader.clear::<StudyByDoi>();
-    loader.clear::<EvidenceByClaim>();
-    loader.clear::<EvidenceByStudy>();
-    loader.clear::<StudiesCitedByClaim>();
-    Ok(())
+/// Declares [`forget_loaded`] over every key type the request loader caches, listed once; a key
+/// type added to `loaders` and left out here fails `every_loader_key_is_forgotten_after_a_write`.
+macro_rules! forget_every {
+    ($($key:ident),* $(,)?) => {
+        /// Empties the request loader's cache after a write, so the payload (and any later field of
+        /// the same request) reads the graph as it is now, not as it was before the change.
+        pub(crate) fn forget_loaded(ctx: &Context<'_>) -> ApiResult<()> {
+            let loader = loader(ctx)?;
+            $(loader.clear::<loaders::$key>();)*
+            Ok(())
+        }
+
+        #[cfg(test)]
+        const FORGOTTEN_KEYS: &[&str] = &[$(stringify!($key)),*];
+    };
 }
+
+forget_every!(
+    ClaimById,
+    MechanismById,
+    MechanismStepById,
+    DoiById,
+    StudyById,
+    EvidenceById,
+    UserById,
+    ContributionById,
+    EventById,
+    MechanismsByClaim,
+    MechanismStepsByMechanism,
+    DoisCitedByStep,
+    MechanismStepsCitingDoi,
+    StudyByDoi,
+    EvidenceByClaim,
+    EvidenceByStudy,
+    StudiesCitedByClaim,
+);
 
 /// The gate every write passes before it opens a transaction (see [`WriteGate`]).
 pub(crate) fn write_gate<'a>(ctx: &Context<'a>) -> ApiResult<&'a WriteGate> {
@@ -222,4 +234,44 @@ where
     load_one(ctx, key)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{what} {missing:?} is missing")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Every key type `loaders` declares: each `by_id_loader!(Key, …)` and `impl Loader<Key> for Db`.
+    fn declared_keys() -> BTreeSet<String> {
+        let source = include_str!("loaders.rs");
+        let mut keys = BTreeSet::new();
+        for line in source.lines().map(str::trim_start) {
+            let name = line
+                .strip_prefix("by_id_loader!(")
+                .or_else(|| line.strip_prefix("impl Loader<"));
+            if let Some(rest) = name {
+                let key: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !key.is_empty() {
+                    keys.insert(key);
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_loader_key_is_forgotten_after_a_write() {
+        let declared = declared_keys();
+        assert!(
+            declared.len() >= 17,
+            "the loaders' key types were not found: {declared:?}"
+        );
+        let forgotten: BTreeSet<String> = super::FORGOTTEN_KEYS.iter().map(|k| (*k).to_owned()).collect();
+        assert_eq!(
+            declared, forgotten,
+            "a loader's cache a write would not forget, or one that does not exist"
+        );
+    }
 }
