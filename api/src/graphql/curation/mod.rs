@@ -1,0 +1,151 @@
+//! Who may write, and the trace writes leave: the caller, users, contributions under review and the
+//! event log.
+//!
+//! One type per file; the caller, the list pages and what contributions and events share are here.
+
+mod contribution;
+mod contribution_status;
+mod event;
+mod field_change;
+mod role;
+mod user;
+mod user_error;
+mod user_error_code;
+
+use async_graphql::{Context, Json};
+use entity::values::ContributionStatus as StoredStatus;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use serde_json::Value;
+
+pub use crate::domain::caller::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{Connection, Edge, PageArgs, Total, id_cursor, keyset_by_id, page_info};
+use crate::graphql::database;
+use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::node::Node;
+pub use contribution::Contribution;
+pub use contribution_status::ContributionStatus;
+pub use event::Event;
+pub use field_change::FieldChange;
+pub use role::Role;
+pub use user::User;
+pub use user_error::UserError;
+pub use user_error_code::UserErrorCode;
+
+/// The request's caller; anonymous when the HTTP layer put none in the context.
+pub(crate) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
+    static ANONYMOUS: Caller = Caller::Anonymous;
+    ctx.data_opt::<Caller>().unwrap_or(&ANONYMOUS)
+}
+
+/// Pairs the fields of two JSON objects (either may be absent) into a list of changes.
+fn diff(before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
+    let parse = |text: Option<&str>| match text.and_then(|t| serde_json::from_str::<Value>(t).ok()) {
+        Some(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (before, after) = (parse(before), parse(after));
+    let mut fields: Vec<&String> = before.keys().chain(after.keys()).collect();
+    fields.sort();
+    fields.dedup();
+    fields
+        .into_iter()
+        .map(|field| FieldChange {
+            field: field.clone(),
+            before: before.get(field).cloned().map(Json),
+            after: after.get(field).cloned().map(Json),
+        })
+        .collect()
+}
+
+/// Resolves a stored (type name, id) pair to its node, when it still exists.
+async fn stored_node(ctx: &Context<'_>, node_type: Option<&str>, id: Option<i32>) -> ApiResult<Option<Node>> {
+    match (node_type.and_then(NodeType::from_name), id) {
+        (Some(node_type), Some(id)) => Node::fetch(ctx, GlobalId::new(node_type, id)).await,
+        _ => Ok(None),
+    }
+}
+
+/// Lists contributions the caller may see, a page at a time, oldest first.
+pub(crate) async fn contributions_page(
+    ctx: &Context<'_>,
+    status: Option<StoredStatus>,
+    args: PageArgs,
+) -> ApiResult<Connection<Contribution>> {
+    let window = args.window(crate::graphql::connection::decode_id_cursor)?;
+    if let Caller::Anonymous = caller(ctx) {
+        return Err(ApiError::Unauthenticated(
+            "Contributions are visible to their authors and to moderators: send an API token.".to_owned(),
+        ));
+    }
+    let mut condition = caller(ctx).viewer().contributions();
+    if let Some(status) = status {
+        condition = condition.add(entity::contribution::Column::Status.eq(status.name()));
+    }
+    let select = entity::contribution::Entity::find().filter(condition.clone());
+    let (rows, more) =
+        keyset_by_id(database(ctx)?, select, entity::contribution::Column::Id, &window).await?;
+    let edges: Vec<Edge<Contribution>> = rows
+        .into_iter()
+        .map(|row| Edge {
+            cursor: id_cursor(row.id),
+            node: Contribution(row),
+        })
+        .collect();
+    Ok(Connection {
+        page_info: page_info(&edges, &window, more),
+        edges,
+        total: Total::Contributions(condition),
+    })
+}
+
+/// Lists the events matching `condition` that the caller may see, a page at a time, oldest first.
+/// Hidden events are filtered in SQL, so pages, cursors and `totalCount` never count them.
+pub(crate) async fn events_page(
+    ctx: &Context<'_>,
+    condition: Condition,
+    args: PageArgs,
+) -> ApiResult<Connection<Event>> {
+    let window = args.window(crate::graphql::connection::decode_id_cursor)?;
+    let condition = condition.add(caller(ctx).viewer().events());
+    let select = entity::event::Entity::find().filter(condition.clone());
+    let (rows, more) = keyset_by_id(database(ctx)?, select, entity::event::Column::Id, &window).await?;
+    let edges: Vec<Edge<Event>> = rows
+        .into_iter()
+        .map(|row| Edge {
+            cursor: id_cursor(row.id),
+            node: Event(row),
+        })
+        .collect();
+    Ok(Connection {
+        page_info: page_info(&edges, &window, more),
+        edges,
+        total: Total::Events(condition),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::write::{FieldError, FieldErrorCode};
+
+    #[test]
+    fn a_diff_lists_every_field_either_side_names() {
+        let changes = diff(Some(r#"{"a":1,"b":2}"#), Some(r#"{"b":3,"c":4}"#));
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["a", "b", "c"]);
+        assert_eq!(changes[0].after, None);
+        assert_eq!(
+            changes[1].before.as_ref().map(|j| j.0.clone()),
+            Some(Value::from(2))
+        );
+        assert_eq!(changes[2].before, None);
+    }
+
+    #[test]
+    fn input_errors_are_rooted_at_the_input_argument() {
+        let error: UserError = FieldError::new("citations.2", FieldErrorCode::Invalid, "not a DOI").into();
+        assert_eq!(error.field, ["input", "citations", "2"]);
+        assert_eq!(error.code, UserErrorCode::Invalid);
+    }
+}
