@@ -24,9 +24,10 @@ use studies::StudyMutations;
 
 use async_graphql::{Context, ID, InputObject, MergedObject, SimpleObject};
 use entity::contribution;
+use sea_orm::DatabaseConnection;
 
 use crate::domain::write::contributions::{self, Change, Outcome};
-use crate::domain::write::{Applied, WriteError};
+use crate::domain::write::{Actor, Applied, WriteError};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::curation::{Contribution, UserError, caller};
 use crate::graphql::ids::{GlobalId, NodeType};
@@ -81,17 +82,11 @@ async fn perform(ctx: &Context<'_>, ids: Ids, change: impl FnOnce() -> Change) -
     if let Err(err) = change.check_lists() {
         return refused(err);
     }
-    let pass = match write_gate(ctx)?.enter(actor).await {
-        Ok(pass) => pass,
-        Err(err) => return refused(err),
-    };
-    let db = database(ctx)?.clone();
-    let write = async move {
-        let outcome = contributions::perform(&db, actor, &change).await;
-        drop(pass);
-        outcome
-    };
-    match detached(write).await? {
+    let performed = gated(ctx, actor, move |db| async move {
+        contributions::perform(&db, actor, &change).await
+    })
+    .await?;
+    match performed {
         Ok(Outcome::Applied(applied)) => {
             forget_loaded(ctx)?;
             Ok(Performed::Applied(applied))
@@ -99,6 +94,30 @@ async fn perform(ctx: &Context<'_>, ids: Ids, change: impl FnOnce() -> Change) -
         Ok(Outcome::Submitted(row)) => Ok(Performed::Submitted(row)),
         Err(err) => refused(err),
     }
+}
+
+/// Runs `write` on the database once the write gate lets `actor` through, holding the gate's pass
+/// until the write ends, on a task of its own (see [`detached`]). A gate refusal is the write's.
+async fn gated<T, F>(
+    ctx: &Context<'_>,
+    actor: Actor,
+    write: impl FnOnce(DatabaseConnection) -> F,
+) -> ApiResult<Result<T, WriteError>>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, WriteError>> + Send + 'static,
+{
+    let pass = match write_gate(ctx)?.enter(actor).await {
+        Ok(pass) => pass,
+        Err(err) => return Ok(Err(err)),
+    };
+    let write = write(database(ctx)?.clone());
+    detached(async move {
+        let outcome = write.await;
+        drop(pass);
+        outcome
+    })
+    .await
 }
 
 /// Runs a write on a task of its own, so that a request dropped half-way (its client gone, its

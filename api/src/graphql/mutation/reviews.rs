@@ -2,14 +2,14 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
-use super::{Performed, detached, refused};
+use super::{Performed, gated, refused};
 use crate::domain::write::WriteError;
 use crate::domain::write::contributions::{self};
 use crate::error::ApiError;
 use crate::graphql::curation::{Contribution, UserError, caller};
+use crate::graphql::forget_loaded;
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::node::Node;
-use crate::graphql::{database, forget_loaded, write_gate};
 
 /// A contribution to accept.
 #[derive(InputObject)]
@@ -77,17 +77,11 @@ impl ContributionMutations {
             Ok(id) => id,
             Err(err) => return Ok(refused_review(UserError::bad_id("id", err))),
         };
-        let pass = match write_gate(ctx)?.enter(actor).await {
-            Ok(pass) => pass,
-            Err(err) => return review_refused(err),
-        };
-        let db = database(ctx)?.clone();
-        let write = async move {
-            let outcome = contributions::accept(&db, actor, id).await;
-            drop(pass);
-            outcome
-        };
-        match detached(write).await? {
+        let accepted = gated(ctx, actor, move |db| async move {
+            contributions::accept(&db, actor, id).await
+        })
+        .await?;
+        match accepted {
             Ok((row, applied)) => {
                 forget_loaded(ctx)?;
                 let subject = NodeType::from_name(applied.subject.node_type)
@@ -117,18 +111,12 @@ impl ContributionMutations {
             Ok(id) => id,
             Err(err) => return Ok(refused_review(UserError::bad_id("id", err))),
         };
-        let pass = match write_gate(ctx)?.enter(actor).await {
-            Ok(pass) => pass,
-            Err(err) => return review_refused(err),
-        };
-        let db = database(ctx)?.clone();
         let reason = input.reason;
-        let write = async move {
-            let outcome = contributions::reject(&db, actor, id, &reason).await;
-            drop(pass);
-            outcome
-        };
-        match detached(write).await? {
+        let rejected = gated(ctx, actor, move |db| async move {
+            contributions::reject(&db, actor, id, &reason).await
+        })
+        .await?;
+        match rejected {
             Ok(row) => {
                 forget_loaded(ctx)?;
                 Ok(ContributionPayload {
