@@ -17,8 +17,10 @@
 //! - [`error`]: the error type and its single mapping to GraphQL `extensions.code`.
 //! - [`rate_limit`]: each client's budget of query-cost points per window, kept in memory; the
 //!   handler chooses the client, the schema charges the cost.
-//! - [`db`]: connecting and migrating; [`reads`]: the connections a claim page's statements run
-//!   on, beside SeaORM's pool.
+//! - [`store`]: every SQL statement the server reads with and every row decoder: batched look-ups,
+//!   joined statements for whole pages, list pages by keyset, and the connections a claim page's
+//!   statements run on beside SeaORM's pool.
+//! - [`db`]: connecting and migrating.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -29,7 +31,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod rate_limit;
-pub mod reads;
+pub mod store;
 
 pub use graphql::build_schema;
 pub use http::{AppState, build_app};

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use api::domain::seed::load_seed_files;
-use api::reads::StatementObserver;
+use api::store::reads::StatementObserver;
 use api::{AppState, build_app};
 use axum::Router;
 use axum::body::Body;
@@ -131,7 +131,7 @@ impl TestApp {
                 list.push(statement.clone());
             }
         });
-        // SeaORM's statements, and those a claim page runs beside its pool (api::reads).
+        // SeaORM's statements, and those a claim page runs beside its pool (api::store::reads).
         let seaorm = observer.clone();
         db.set_metric_callback(move |info| seaorm(info.statement));
         let router = build_app(AppState::new(db.clone()).observe_statements(observer.clone()));

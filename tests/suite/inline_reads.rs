@@ -1,23 +1,25 @@
-//! A claim page's statements run on connections beside SeaORM's pool (api/src/reads): inline on a
+//! A claim page's statements run on connections beside SeaORM's pool (api/src/store/reads): inline on a
 //! SQLite file, on a small pool of their own on PostgreSQL. They must read exactly what SeaORM
 //! reads, see every committed write, and never write.
 
 use std::sync::Arc;
 
 use api::domain::generate::{GenerateOptions, generate};
-use api::graphql::loaders::{
-    ClaimKeys, Db, MechanismDepth, claim_page_by_slug, load_evidence_trees, load_mechanism_trees,
+use api::store::Store;
+use api::store::reads::Reads;
+use api::store::reads::postgres::PgReads;
+use api::store::reads::sqlite::SqliteReads;
+use api::store::statements::ClaimKeys;
+use api::store::trees::{
+    MechanismDepth, claim_page_by_slug, load_evidence_trees, load_mechanism_trees,
     load_studies_cited_by_claims,
 };
-use api::reads::Reads;
-use api::reads::postgres::PgReads;
-use api::reads::sqlite::SqliteReads;
 use entity::claim;
 use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder, Value};
 use tests::{SEED_SLUG, TestApp};
 
 /// The claim with `slug`, alone: a claim page's statement with no branch.
-async fn claim_by_slug(db: &Db, slug: &str) -> Result<Option<claim::Model>, sea_orm::DbErr> {
+async fn claim_by_slug(db: &Store, slug: &str) -> Result<Option<claim::Model>, sea_orm::DbErr> {
     Ok(claim_page_by_slug(db, slug, None, None)
         .await?
         .map(|page| page.claim))
@@ -36,8 +38,8 @@ async fn app_and_reads() -> (TestApp, Arc<Reads>) {
 #[tokio::test]
 async fn reads_beside_the_pool_decode_what_seaorm_decodes() {
     let (app, reads) = app_and_reads().await;
-    let beside = Db::new(app.db.clone(), Some(reads));
-    let seaorm = Db::new(app.db.clone(), None);
+    let beside = Store::new(app.db.clone(), Some(reads));
+    let seaorm = Store::new(app.db.clone(), None);
     let claims: Vec<claim::Model> = claim::Entity::find()
         .order_by_asc(claim::Column::Id)
         .all(&app.db)
@@ -190,7 +192,7 @@ async fn reads_beside_the_pool_decode_what_seaorm_decodes() {
 #[tokio::test]
 async fn reads_beside_the_pool_see_each_committed_write_and_refuse_to_write() {
     let (app, reads) = app_and_reads().await;
-    let beside = Db::new(app.db.clone(), Some(reads));
+    let beside = Store::new(app.db.clone(), Some(reads));
     let before = claim_by_slug(&beside, SEED_SLUG)
         .await
         .expect("read")

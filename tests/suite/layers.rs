@@ -12,7 +12,7 @@ const LAYERS: &[&str] = &[
     "graphql",
     "domain",
     "rate_limit",
-    "reads",
+    "store",
     "db",
     "error",
 ];
@@ -76,4 +76,37 @@ fn the_check_sees_the_layers_that_are_used() {
     // The check reads what it should: the web layer does use the schema, and the schema the domain.
     assert!(layers_used("http").contains("graphql"));
     assert!(layers_used("graphql").contains("domain"));
+}
+
+/// The crates that speak SQL: SeaORM (and its query builder), sqlx, rusqlite.
+const SQL_CRATES: &[&str] = &["sea_orm", "sea_query", "sqlx", "rusqlite"];
+
+/// The SQL crates a module's code (comments aside) names.
+fn sql_crates_named(module: &str) -> BTreeSet<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/src");
+    let mut files = Vec::new();
+    sources(&root.join(module), &mut files);
+    assert!(!files.is_empty(), "no source for the module {module}");
+    let mut named = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("a source file");
+        for line in text.lines().filter(|line| !line.trim_start().starts_with("//")) {
+            for krate in SQL_CRATES {
+                if line.contains(&format!("{krate}::")) {
+                    named.insert(format!("{} names {krate}", file.display()));
+                }
+            }
+        }
+    }
+    named
+}
+
+#[test]
+fn the_schema_writes_no_sql_the_store_does() {
+    // Every statement and row decoder is the store's (api/src/store): the schema asks for rows by
+    // what they mean.
+    let named = sql_crates_named("graphql");
+    assert!(named.is_empty(), "SQL outside the store: {named:?}");
+    // The check sees what it looks for.
+    assert!(!sql_crates_named("store").is_empty());
 }

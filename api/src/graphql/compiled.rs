@@ -35,8 +35,9 @@ use crate::graphql::document_cache::chosen_operation;
 use crate::graphql::enums::{EffectDirection, GradeCertainty, Stance, StudyDesign, Support};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::json::write_str;
-use crate::graphql::loaders::{Db, EvidenceTreeRow, MechanismTrees};
 use crate::graphql::prefetch::{Plan, Selects, read_claim_page};
+use crate::store::Store;
+use crate::store::trees::{EvidenceTreeRow, MechanismTrees};
 
 /// Fragments nest at most this deep here (validation refuses cycles; this only bounds the walk).
 const MAX_FRAGMENT_DEPTH: usize = 16;
@@ -289,7 +290,7 @@ impl CompiledPage {
     /// Answers the page for a request with `variables`: appends the `data` object to `out` and
     /// returns true, or returns false (with `out` as it was) when the executor should answer:
     /// a branch was not read whole, or an argument does not fit.
-    pub async fn answer(&self, db: &Db, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<bool> {
+    pub async fn answer(&self, db: &Store, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<bool> {
         let page = match self.read(db, variables).await? {
             Read::Executor => return Ok(false),
             Read::Missing => {
@@ -315,11 +316,11 @@ impl CompiledPage {
     /// Runs the page's statements for a request with `variables`, as [`CompiledPage::answer`]
     /// does, without writing anything: whether the claim was found with every branch read whole.
     /// For the benchmark's database row (`tests/src/bin/page_reads.rs`).
-    pub async fn read_rows(&self, db: &Db, variables: &Variables) -> ApiResult<bool> {
+    pub async fn read_rows(&self, db: &Store, variables: &Variables) -> ApiResult<bool> {
         Ok(matches!(self.read(db, variables).await?, Read::Found(_)))
     }
 
-    async fn read<'v>(&self, db: &Db, variables: &'v Variables) -> ApiResult<Read<'v>> {
+    async fn read<'v>(&self, db: &Store, variables: &'v Variables) -> ApiResult<Read<'v>> {
         let Some(Value::String(slug)) = self.slug.value(variables) else {
             return Ok(Read::Executor);
         };
@@ -1205,7 +1206,7 @@ fn write_scalar<S: ScalarType>(out: &mut Vec<u8>, value: &S) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graphql::loaders::MechanismDepth;
+    use crate::store::trees::MechanismDepth;
 
     fn compile(query: &str) -> Option<CompiledPage> {
         let document = async_graphql::parser::parse_query(query).expect("a query that parses");

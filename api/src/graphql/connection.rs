@@ -7,11 +7,12 @@
 use async_graphql::{Context, Object, OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::curation::{Contribution, Event};
-use crate::graphql::{Claim, Evidence, MechanismStep, Study, database};
+use crate::graphql::{Claim, Evidence, MechanismStep, Study, store};
+use crate::store::lists::{Count, Page};
+pub use crate::store::lists::{Direction, Window};
 
 /// Items per page when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE: usize = 20;
@@ -25,24 +26,6 @@ pub struct PageArgs {
     pub after: Option<String>,
     pub last: Option<i32>,
     pub before: Option<String>,
-}
-
-/// Which end of the list a page is taken from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// `first` (or the default): the first items after `after`.
-    Forward,
-    /// `last`: the last items before `before`.
-    Backward,
-}
-
-/// A checked page request: how many items, from which end, between which cursors.
-#[derive(Clone, Debug)]
-pub struct Window<C> {
-    pub direction: Direction,
-    pub limit: usize,
-    pub after: Option<C>,
-    pub before: Option<C>,
 }
 
 impl PageArgs {
@@ -147,43 +130,6 @@ pub fn paginate_loaded<N>(args: &PageArgs, items: Vec<(i32, N)>) -> ApiResult<Co
     })
 }
 
-/// Reads one page of `select` in ascending id order (descending when paging backwards), one row
-/// past the page to learn whether more follow; returns the page in ascending order.
-pub async fn keyset_by_id<E>(
-    db: &sea_orm::DatabaseConnection,
-    mut select: sea_orm::Select<E>,
-    id: E::Column,
-    window: &Window<i32>,
-) -> ApiResult<(Vec<E::Model>, bool)>
-where
-    E: sea_orm::EntityTrait,
-{
-    use sea_orm::{ColumnTrait, QueryOrder, QuerySelect};
-    if let Some(after) = window.after {
-        select = select.filter(id.gt(after));
-    }
-    if let Some(before) = window.before {
-        select = select.filter(id.lt(before));
-    }
-    let forward = window.direction == Direction::Forward;
-    let order = if forward {
-        sea_orm::Order::Asc
-    } else {
-        sea_orm::Order::Desc
-    };
-    let mut rows = select
-        .order_by(id, order)
-        .limit(window.limit as u64 + 1)
-        .all(db)
-        .await?;
-    let more = rows.len() > window.limit;
-    rows.truncate(window.limit);
-    if !forward {
-        rows.reverse();
-    }
-    Ok((rows, more))
-}
-
 /// The page info of a keyset page: `more` says whether a row lay beyond it in its direction.
 pub fn page_info<N, C>(edges: &[Edge<N>], window: &Window<C>, more: bool) -> PageInfo {
     let forward = window.direction == Direction::Forward;
@@ -192,6 +138,28 @@ pub fn page_info<N, C>(edges: &[Edge<N>], window: &Window<C>, more: bool) -> Pag
         has_next_page: if forward { more } else { window.before.is_some() },
         start_cursor: edges.first().map(|e| e.cursor.clone()),
         end_cursor: edges.last().map(|e| e.cursor.clone()),
+    }
+}
+
+/// A connection over a store's page: each row becomes a node, with the cursor `cursor` gives it.
+pub fn from_page<M, N>(
+    page: Page<M>,
+    window: &Window<impl Sized>,
+    cursor: impl Fn(&M) -> String,
+    node: impl Fn(M) -> N,
+) -> Connection<N> {
+    let edges: Vec<Edge<N>> = page
+        .rows
+        .into_iter()
+        .map(|row| Edge {
+            cursor: cursor(&row),
+            node: node(row),
+        })
+        .collect();
+    Connection {
+        page_info: page_info(&edges, window, page.more),
+        edges,
+        total: Total::Counted(page.count),
     }
 }
 
@@ -213,10 +181,8 @@ pub struct PageInfo {
 #[derive(Clone, Debug)]
 pub enum Total {
     Known(usize),
-    Claims(Condition),
-    Studies(Condition),
-    Events(Condition),
-    Contributions(Condition),
+    /// Counted by the store on request.
+    Counted(Count),
 }
 
 /// One page of a list, with its edges, pagination state and the size of the whole list.
@@ -288,26 +254,7 @@ where
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let count = match &self.total {
             Total::Known(n) => *n as u64,
-            Total::Claims(filter) => entity::claim::Entity::find()
-                .filter(filter.clone())
-                .count(database(ctx)?)
-                .await
-                .map_err(ApiError::from)?,
-            Total::Studies(filter) => entity::study::Entity::find()
-                .filter(filter.clone())
-                .count(database(ctx)?)
-                .await
-                .map_err(ApiError::from)?,
-            Total::Events(filter) => entity::event::Entity::find()
-                .filter(filter.clone())
-                .count(database(ctx)?)
-                .await
-                .map_err(ApiError::from)?,
-            Total::Contributions(filter) => entity::contribution::Entity::find()
-                .filter(filter.clone())
-                .count(database(ctx)?)
-                .await
-                .map_err(ApiError::from)?,
+            Total::Counted(count) => store(ctx)?.count(count).await.map_err(ApiError::from)?,
         };
         Ok(count)
     }

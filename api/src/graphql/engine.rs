@@ -14,12 +14,10 @@ use std::time::Duration;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, Variables};
-use sea_orm::DatabaseConnection;
 
 use super::compiled::CompiledPage;
 use super::document_cache::{DocumentCache, Preparation, ValidationRecord, missing_variable};
 use super::inputs::{InputError, InputTypes};
-use super::loaders::Db;
 use super::nesting::{self, TooDeep};
 use super::{
     Caller, ClaimgraphSchema, SchemaOptions, build_prevalidated_schema, build_schema_with, completion,
@@ -28,7 +26,8 @@ use super::{
 use crate::domain::write::gate::WriteGate;
 use crate::error::ErrorCode;
 use crate::rate_limit::{RateCharge, RateSnapshot, cost_of_complexity};
-use crate::reads::{Reads, StatementObserver};
+use crate::store::Store;
+use crate::store::reads::StatementObserver;
 
 /// The schema and everything a request needs to run on it.
 pub struct Engine {
@@ -39,10 +38,8 @@ pub struct Engine {
     documents: DocumentCache,
     /// The schema's types, which variables are coerced against and field errors placed by.
     types: InputTypes,
-    db: DatabaseConnection,
-    /// The connections a claim page's statements run on, beside the pool (see [`crate::reads`]);
-    /// `None` for an in-memory SQLite database.
-    reads: Option<Arc<Reads>>,
+    /// Where every request's reads go (see [`crate::store`]).
+    store: Store,
     /// The longest a request may run; past it the answer is [`Outcome::TimedOut`].
     timeout: Duration,
 }
@@ -110,16 +107,15 @@ pub enum Refused {
 }
 
 impl Engine {
-    /// The engine for `db` with the schema built from `options`.
-    pub fn new(db: DatabaseConnection, options: SchemaOptions, timeout: Duration) -> Self {
-        let writes = Arc::new(WriteGate::for_database(&db));
+    /// The engine over `store` with the schema built from `options`.
+    pub fn new(store: Store, options: SchemaOptions, timeout: Duration) -> Self {
+        let writes = Arc::new(WriteGate::for_database(store.connection()));
         Engine {
             documents: DocumentCache::new(options.limits.max_query_bytes, options.compiled_pages),
             prevalidated: build_prevalidated_schema(&options, writes.clone()),
             schema: build_schema_with(options, writes),
             types: InputTypes::of_schema(),
-            reads: Reads::for_database(&db).map(Arc::new),
-            db,
+            store,
             timeout,
         }
     }
@@ -127,7 +123,7 @@ impl Engine {
     /// The same engine, calling `observer` with each statement its claim page reads run: for tests
     /// that count statements.
     pub fn observe_statements(&mut self, observer: StatementObserver) {
-        self.reads = Reads::for_database(&self.db).map(|reads| Arc::new(reads.observed(observer)));
+        self.store = self.store.clone().observed(observer);
     }
 
     /// Requests that ran on an earlier request's validation, for `/metrics`.
@@ -236,7 +232,7 @@ impl Engine {
             }
         }
         // A loader in the schema's data would batch and cache across users: one per request.
-        request = request.data(request_loader(self.db.clone(), self.reads.clone()));
+        request = request.data(request_loader(self.store.clone()));
         if let Some(charge) = &charge {
             request = request.data(charge.clone());
         }
@@ -292,10 +288,9 @@ impl Engine {
     async fn answer_compiled(&self, page: &CompiledPage, variables: &Variables) -> Option<Outcome> {
         /// The buffer a compiled page's body starts at: a claim page is about 15 KB.
         const BODY_BYTES: usize = 16 * 1024;
-        let db = Db::new(self.db.clone(), self.reads.clone());
         let mut body = Vec::with_capacity(BODY_BYTES);
         body.extend_from_slice(b"{\"data\":");
-        match tokio::time::timeout(self.timeout, page.answer(&db, variables, &mut body)).await {
+        match tokio::time::timeout(self.timeout, page.answer(&self.store, variables, &mut body)).await {
             Ok(Ok(true)) => {}
             Ok(Ok(false)) => return None,
             Ok(Err(err)) => {

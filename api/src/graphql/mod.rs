@@ -1,8 +1,8 @@
 //! The GraphQL schema: one type per file, the query and mutation roots, loaders, global IDs and
 //! connections.
 //!
-//! Resolvers only speak the schema: they decode arguments, ask the per-request [`loaders::Db`]
-//! DataLoader for rows, and wrap rows in the types below. Every relation goes through a loader, so a
+//! Resolvers only speak the schema: they decode arguments, ask the per-request DataLoader over the
+//! [`Store`] for rows, and wrap rows in the types below; no SQL is written here. Every relation goes through a loader, so a
 //! page costs the same number of SQL statements for 1 claim as for 50. Mutations turn their input
 //! into a `domain::write` change and hand it over; `curation` holds the caller, users,
 //! contributions and events. A claim page query seen before skips the resolvers altogether:
@@ -30,13 +30,13 @@ mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
-use sea_orm::DatabaseConnection;
 
 use std::sync::Arc;
 
 pub use crate::domain::caller::Caller;
 use crate::domain::write::gate::WriteGate;
 use crate::error::{ApiError, ApiResult};
+use crate::store::Store;
 pub use mutation::Mutation;
 pub use node::Node;
 pub use query::Query;
@@ -116,17 +116,14 @@ fn with_switches(
     builder
 }
 
-/// A fresh per-request loader over `db`, whose claim-page statements run on `reads` when given.
-pub fn request_loader(
-    db: DatabaseConnection,
-    reads: Option<std::sync::Arc<crate::reads::Reads>>,
-) -> RequestLoader {
-    DataLoader::with_cache(loaders::Db::new(db, reads), tokio::spawn, HashMapCache::new())
+/// A fresh per-request loader over `store`.
+pub fn request_loader(store: Store) -> RequestLoader {
+    DataLoader::with_cache(store, tokio::spawn, HashMapCache::new())
 }
 
 /// The request's loader type. Its cache is keyed by row ids and lives for one request, so it hashes
 /// with foldhash rather than SipHash (a page looks up its loaders a few hundred times).
-pub type RequestLoader = DataLoader<loaders::Db, HashMapCache<foldhash::fast::RandomState>>;
+pub type RequestLoader = DataLoader<Store, HashMapCache<foldhash::fast::RandomState>>;
 
 pub(crate) fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoader> {
     ctx.data::<RequestLoader>()
@@ -177,19 +174,16 @@ pub(crate) fn write_gate<'a>(ctx: &Context<'a>) -> ApiResult<&'a WriteGate> {
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("no write gate in the schema's data")))
 }
 
-/// The database behind the request's loader, for queries that are not batched look-ups.
-pub(crate) fn database<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
-    Ok(&loader(ctx)?.loader().db)
+/// The store behind the request's loader, for reads that are not batched look-ups.
+pub(crate) fn store<'a>(ctx: &Context<'a>) -> ApiResult<&'a Store> {
+    Ok(loader(ctx)?.loader())
 }
 
 /// Loads one value through the request's loader.
-pub(crate) async fn load_one<K>(
-    ctx: &Context<'_>,
-    key: K,
-) -> ApiResult<Option<<loaders::Db as Loader<K>>::Value>>
+pub(crate) async fn load_one<K>(ctx: &Context<'_>, key: K) -> ApiResult<Option<<Store as Loader<K>>::Value>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    loaders::Db: Loader<K, Error = loaders::LoadError>,
+    Store: Loader<K, Error = loaders::LoadError>,
 {
     // Boxed: a type's field futures are as large as its largest field's, and async-graphql moves
     // each field's future into a box of its own; the loader's future would make every field of a
@@ -202,7 +196,7 @@ pub(crate) async fn load_list<K, V>(ctx: &Context<'_>, key: K) -> ApiResult<Vec<
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
-    loaders::Db: Loader<K, Value = Vec<V>, Error = loaders::LoadError>,
+    Store: Loader<K, Value = Vec<V>, Error = loaders::LoadError>,
 {
     Ok(load_one(ctx, key).await?.unwrap_or_default())
 }
@@ -211,10 +205,10 @@ where
 pub(crate) async fn load_many<K>(
     ctx: &Context<'_>,
     keys: Vec<K>,
-) -> ApiResult<Vec<<loaders::Db as Loader<K>>::Value>>
+) -> ApiResult<Vec<<Store as Loader<K>>::Value>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    loaders::Db: Loader<K, Error = loaders::LoadError>,
+    Store: Loader<K, Error = loaders::LoadError>,
 {
     let mut found = Box::pin(loader(ctx)?.load_many(keys.iter().cloned())).await?;
     Ok(keys.iter().filter_map(|k| found.remove(k)).collect())
@@ -225,10 +219,10 @@ pub(crate) async fn load_required<K>(
     ctx: &Context<'_>,
     key: K,
     what: &str,
-) -> ApiResult<<loaders::Db as Loader<K>>::Value>
+) -> ApiResult<<Store as Loader<K>>::Value>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
-    loaders::Db: Loader<K, Error = loaders::LoadError>,
+    Store: Loader<K, Error = loaders::LoadError>,
 {
     let missing = key.clone();
     load_one(ctx, key)
@@ -240,14 +234,24 @@ where
 mod tests {
     use std::collections::BTreeSet;
 
-    /// Every key type `loaders` declares: each `by_id_loader!(Key, …)` and `impl Loader<Key> for Db`.
+    /// Every key type `loaders` declares: each `by_id_loader!(Key, …)`, each
+    /// `children_loader!(… Key => Value, …)` and each `impl Loader<Key> for Store`.
     fn declared_keys() -> BTreeSet<String> {
         let source = include_str!("loaders.rs");
         let mut keys = BTreeSet::new();
+        let mut in_children = false;
         for line in source.lines().map(str::trim_start) {
-            let name = line
-                .strip_prefix("by_id_loader!(")
-                .or_else(|| line.strip_prefix("impl Loader<"));
+            if line.starts_with("children_loader!(") {
+                in_children = true;
+                continue;
+            }
+            let name = if in_children && !line.starts_with("///") {
+                in_children = false;
+                line.split_once(" => ").map(|(key, _)| key)
+            } else {
+                line.strip_prefix("by_id_loader!(")
+                    .or_else(|| line.strip_prefix("impl Loader<"))
+            };
             if let Some(rest) = name {
                 let key: String = rest
                     .chars()

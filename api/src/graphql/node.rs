@@ -3,8 +3,6 @@
 use std::collections::HashSet;
 
 use async_graphql::{Context, ID, Interface};
-use entity::{event, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::ApiResult;
 use crate::graphql::curation::{Contribution, Event, User, caller};
@@ -14,7 +12,7 @@ use crate::graphql::loaders::{
     StudyById, UserById,
 };
 use crate::graphql::types::{Claim, Doi, Evidence, Mechanism, MechanismStep, Study};
-use crate::graphql::{database, load_many, load_one};
+use crate::graphql::{load_many, load_one, store};
 
 /// An object with a stable, opaque global ID (Relay's Global Object Identification).
 #[derive(Interface)]
@@ -130,29 +128,10 @@ async fn visible_ids(ctx: &Context<'_>, node_type: NodeType, ids: &[i32]) -> Api
     if ids.is_empty() {
         return Ok(Some(HashSet::new()));
     }
-    let db = database(ctx)?;
-    let ids = ids.iter().copied();
-    let visible: Vec<i32> = match node_type {
-        NodeType::Event => {
-            event::Entity::find()
-                .select_only()
-                .column(event::Column::Id)
-                .filter(event::Column::Id.is_in(ids))
-                .filter(viewer.events())
-                .into_tuple()
-                .all(db)
-                .await?
-        }
-        NodeType::User => {
-            user::Entity::find()
-                .select_only()
-                .column(user::Column::Id)
-                .filter(user::Column::Id.is_in(ids))
-                .filter(viewer.users())
-                .into_tuple()
-                .all(db)
-                .await?
-        }
+    let store = store(ctx)?;
+    let visible = match node_type {
+        NodeType::Event => store.visible_event_ids(ids, viewer.events()).await?,
+        NodeType::User => store.visible_user_ids(ids, viewer.users()).await?,
         _ => return Ok(None),
     };
     Ok(Some(visible.into_iter().collect()))

@@ -7,7 +7,7 @@
 //! the query's shape only: a page of 50 claims costs what a page of 1 costs.
 //!
 //! Each branch of a claim is one joined statement keyed by the claims themselves (see
-//! `loaders::load_mechanism_trees` and its neighbours), not one statement per level: a whole claim
+//! `store::trees::load_mechanism_trees` and its neighbours), not one statement per level: a whole claim
 //! list of claims is the claims plus one statement per branch. Fewer statements is much of what a
 //! page costs on both databases: each one is a round trip to PostgreSQL. A claim asked for by slug
 //! ([`claim_by_slug_with_page`]) comes in one statement with its evidence and, on PostgreSQL, its
@@ -17,14 +17,18 @@ use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::Lookahead;
 use entity::{claim, mechanism, study};
-use sea_orm::DbBackend;
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::RequestLoader;
 use crate::graphql::loaders::{
-    ClaimKeys, Db, DoiById, DoisCitedByStep, EvidenceByClaim, EvidenceTreeRow, MechanismDepth,
-    MechanismStepsByMechanism, MechanismTrees, MechanismsByClaim, StudiesCitedByClaim, StudyByDoi, StudyById,
-    claim_page_by_slug, load_evidence_trees, load_mechanism_trees, load_studies_cited_by_claims,
+    DoiById, DoisCitedByStep, EvidenceByClaim, MechanismStepsByMechanism, MechanismsByClaim,
+    StudiesCitedByClaim, StudyByDoi, StudyById,
+};
+use crate::store::Store;
+use crate::store::statements::ClaimKeys;
+use crate::store::trees::{
+    EvidenceTreeRow, MechanismDepth, MechanismTrees, claim_page_by_slug, load_evidence_trees,
+    load_mechanism_trees, load_studies_cited_by_claims,
 };
 
 /// A selection the plan can be read from: async-graphql's look-ahead while resolving, or a
@@ -65,7 +69,7 @@ pub async fn prefetch_claims(loader: &RequestLoader, claim: &Lookahead<'_>, clai
 /// The claim with `slug`, with what `claim` (the selection on it) asks for, in one round trip.
 ///
 /// Its evidence comes in the same statement as the claim's own row (see
-/// [`crate::graphql::loaders::claim_page_by_slug`]), and on PostgreSQL its mechanisms too: there a
+/// [`crate::store::trees::claim_page_by_slug`]), and on PostgreSQL its mechanisms too: there a
 /// claim page is one statement, from one snapshot, and an empty branch is known to be the claim's
 /// own. On SQLite the mechanisms are a second statement, read by the same slug: its statements run
 /// inline, with no round trip to save, and the UNION costs SQLite more than a second statement
@@ -90,12 +94,12 @@ pub async fn claim_by_slug_with_page(
 /// The claim with `slug` and what `plan` asks of it, as [`claim_by_slug_with_page`] reads them: a
 /// branch is `None` when the plan did not ask for it or when it was not read whole for this claim.
 pub(crate) async fn read_claim_page(
-    db: &Db,
+    db: &Store,
     plan: &Plan,
     slug: &str,
 ) -> ApiResult<Option<(claim::Model, Fetched)>> {
     // On PostgreSQL the page's statement reads the mechanisms too; on SQLite a second one does.
-    let one_statement = db.db.get_database_backend() == DbBackend::Postgres;
+    let one_statement = db.one_statement_pages();
     let depth = plan.depth.filter(|_| one_statement);
     let rest = Plan {
         depth: plan.depth.filter(|_| !one_statement),
@@ -184,7 +188,7 @@ impl Plan {
     }
 
     /// Runs the plan's statements, at the same time.
-    async fn fetch(&self, db: &Db, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
+    async fn fetch(&self, db: &Store, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
         // Each statement's future is boxed when it runs: inline, the three (about 4 kB each, most of
         // it the database driver's) would make this future and every one awaiting it, up to the
         // root field's, 12-17 kB, copied at each level as they are built.

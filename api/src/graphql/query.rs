@@ -4,15 +4,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
+use entity::claim;
 use entity::values::Doi as DoiValue;
-use entity::{claim, doi, study};
-use sea_orm::sea_query::{Expr, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{
-    Connection, Direction, Edge, PageArgs, Total, Window, decode_cursor, decode_id_cursor, encode_cursor,
-    id_cursor, keyset_by_id, page_info,
+    Connection, PageArgs, Window, decode_cursor, decode_id_cursor, encode_cursor, from_page, id_cursor,
 };
 use crate::graphql::curation::{
     Caller, Contribution, ContributionStatus, Event, User, caller, contributions_page, events_page,
@@ -25,8 +22,9 @@ use crate::graphql::node::Node;
 use crate::graphql::prefetch::{claim_by_slug_with_page, prefetch_claims};
 use crate::graphql::rate_limit::RateLimit;
 use crate::graphql::types::{Claim, Doi, Study};
-use crate::graphql::{database, load_one, loader};
+use crate::graphql::{load_one, loader, store};
 use crate::rate_limit::RateCharge;
+use crate::store::lists::{self, ClaimSeek, ClaimSort, SortValue};
 
 /// The longest text a `...Contains` filter accepts.
 const MAX_FILTER_LEN: usize = 200;
@@ -106,9 +104,9 @@ impl Query {
             last,
             before,
         }
-        .window(|field, cursor| ClaimKey::decode(field, cursor, order.field))?;
-        let condition = filter.unwrap_or_default().condition()?;
-        Ok(claims_page(ctx, condition, order, window).await?)
+        .window(|field, cursor| decode_claim_cursor(field, cursor, order.field))?;
+        let filter = filter.unwrap_or_default().checked()?;
+        Ok(claims_page(ctx, &filter, order, window).await?)
     }
 
     /// Fetches the DOI node for any common spelling of a DOI (`10.x/y`, `doi:10.x/y`,
@@ -121,9 +119,8 @@ impl Query {
     ) -> async_graphql::Result<Option<Doi>> {
         let parsed = DoiValue::parse(&value)
             .map_err(|reason| ApiError::bad_input("value", format!("{value:?} is not a DOI: {reason}")))?;
-        let row = doi::Entity::find()
-            .filter(doi::Column::Value.eq(parsed.as_str()))
-            .one(database(ctx)?)
+        let row = store(ctx)?
+            .doi_by_value(parsed.as_str())
             .await
             .map_err(ApiError::from)?;
         Ok(row.map(Doi))
@@ -160,8 +157,9 @@ impl Query {
             before,
         }
         .window(decode_id_cursor)?;
-        let condition = filter.unwrap_or_default().condition()?;
-        Ok(studies_page(ctx, condition, window).await?)
+        let filter = filter.unwrap_or_default().checked()?;
+        let page = store(ctx)?.studies_page(&filter, &window).await?;
+        Ok(from_page(page, &window, |row| id_cursor(row.id), Study))
     }
 
     /// The caller: the user whose API token signed the request; null without a token.
@@ -226,7 +224,7 @@ impl Query {
             last,
             before,
         };
-        Ok(events_page(ctx, Condition::all(), args).await?)
+        Ok(events_page(ctx, None, args).await?)
     }
 
     /// Where this client stands against its rate limit, this request's cost included; null when the
@@ -251,16 +249,11 @@ pub struct ClaimFilter {
 }
 
 impl ClaimFilter {
-    fn condition(self) -> ApiResult<Condition> {
-        let mut condition = Condition::all();
-        if let Some(text) = self.statement_contains {
-            condition = condition.add(contains(
-                "filter.statementContains",
-                claim::Column::StatementFolded,
-                &text,
-            )?);
-        }
-        Ok(condition)
+    /// The store's filter, its texts checked.
+    fn checked(self) -> ApiResult<lists::ClaimFilter> {
+        Ok(lists::ClaimFilter {
+            statement_contains: checked_text("filter.statementContains", self.statement_contains)?,
+        })
     }
 }
 
@@ -275,38 +268,24 @@ pub struct StudyFilter {
 }
 
 impl StudyFilter {
-    fn condition(self) -> ApiResult<Condition> {
-        let mut condition = Condition::all();
-        if let Some(text) = self.title_contains {
-            condition = condition.add(contains(
-                "filter.titleContains",
-                study::Column::TitleFolded,
-                &text,
-            )?);
-        }
-        if let Some(design) = self.design {
-            condition = condition.add(study::Column::Design.eq(entity::values::StudyDesign::from(design)));
-        }
-        Ok(condition)
+    /// The store's filter, its texts checked.
+    fn checked(self) -> ApiResult<lists::StudyFilter> {
+        Ok(lists::StudyFilter {
+            title_contains: checked_text("filter.titleContains", self.title_contains)?,
+            design: self.design.map(Into::into),
+        })
     }
 }
 
-/// A substring match of `text` in `folded`, a column that holds its text folded by
-/// [`entity::values::fold`]: the needle is folded by the same rule, in Rust, so SQLite and
-/// PostgreSQL give the same answers. `%`, `_` and `\` in the text are matched literally.
-fn contains(field: &str, folded: impl ColumnTrait, text: &str) -> ApiResult<Condition> {
-    if text.chars().count() > MAX_FILTER_LEN {
-        return Err(ApiError::bad_input(
+/// A `...Contains` filter's text, refused past [`MAX_FILTER_LEN`] characters.
+fn checked_text(field: &str, text: Option<String>) -> ApiResult<Option<String>> {
+    match text {
+        Some(text) if text.chars().count() > MAX_FILTER_LEN => Err(ApiError::bad_input(
             field,
             format!("at most {MAX_FILTER_LEN} characters"),
-        ));
+        )),
+        text => Ok(text),
     }
-    let escaped = entity::values::fold(text)
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-    Ok(Condition::all().add(Expr::col(folded).like(pattern)))
 }
 
 /// What claims can be sorted by.
@@ -339,130 +318,66 @@ pub struct ClaimOrder {
     direction: OrderDirection,
 }
 
-/// A claim's place in an ordered list: the sort value and the ID that breaks ties.
-#[derive(Clone, Debug)]
-struct ClaimKey {
-    value: Value,
-    id: i32,
-}
-
-impl ClaimKey {
-    fn cursor(row: &claim::Model, field: ClaimOrderField) -> String {
-        let value = match field {
-            ClaimOrderField::CreatedAt => row.created_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-            ClaimOrderField::Slug => row.slug.clone(),
-        };
-        encode_cursor(&format!("claim:{}:{}:{value}", field.tag(), row.id))
-    }
-
-    fn decode(field: &str, cursor: &str, order: ClaimOrderField) -> ApiResult<Self> {
-        let invalid = || {
-            ApiError::bad_input(
-                field,
-                format!("{cursor:?} is not a cursor of this list in this order; cursors come from its edges"),
-            )
-        };
-        let rest = decode_cursor(field, cursor, &format!("claim:{}:", order.tag()))?;
-        let (id, value) = rest.split_once(':').ok_or_else(invalid)?;
-        let id = id.parse::<i32>().map_err(|_| invalid())?;
-        let value = match order {
-            ClaimOrderField::CreatedAt => Value::from(
-                DateTime::parse_from_rfc3339(value)
-                    .map_err(|_| invalid())?
-                    .with_timezone(&Utc),
-            ),
-            ClaimOrderField::Slug => Value::from(value.to_owned()),
-        };
-        Ok(ClaimKey { value, id })
+impl ClaimOrderField {
+    /// What the store sorts by.
+    fn sort(self) -> ClaimSort {
+        match self {
+            ClaimOrderField::CreatedAt => ClaimSort::CreatedAt,
+            ClaimOrderField::Slug => ClaimSort::Slug,
+        }
     }
 }
 
-/// Rows strictly after (`forward`) or before `key` in ascending (`column`, id) order.
-fn keyset<C: ColumnTrait>(column: C, id: C, key: ClaimKey, forward: bool) -> Condition {
-    let (beyond, beyond_id) = if forward {
-        (Expr::col(column).gt(key.value.clone()), Expr::col(id).gt(key.id))
-    } else {
-        (Expr::col(column).lt(key.value.clone()), Expr::col(id).lt(key.id))
+/// The cursor of a claim in a list sorted by `field`: its sort value and the ID that breaks ties.
+fn claim_cursor(row: &claim::Model, field: ClaimOrderField) -> String {
+    let value = match field {
+        ClaimOrderField::CreatedAt => row.created_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        ClaimOrderField::Slug => row.slug.clone(),
     };
-    Condition::any().add(beyond).add(
-        Condition::all()
-            .add(Expr::col(column).eq(key.value))
-            .add(beyond_id),
-    )
+    encode_cursor(&format!("claim:{}:{}:{value}", field.tag(), row.id))
+}
+
+/// Decodes a cursor made by [`claim_cursor`] for the same order.
+fn decode_claim_cursor(field: &str, cursor: &str, order: ClaimOrderField) -> ApiResult<ClaimSeek> {
+    let invalid = || {
+        ApiError::bad_input(
+            field,
+            format!("{cursor:?} is not a cursor of this list in this order; cursors come from its edges"),
+        )
+    };
+    let rest = decode_cursor(field, cursor, &format!("claim:{}:", order.tag()))?;
+    let (id, value) = rest.split_once(':').ok_or_else(invalid)?;
+    let id = id.parse::<i32>().map_err(|_| invalid())?;
+    let value = match order {
+        ClaimOrderField::CreatedAt => SortValue::Time(
+            DateTime::parse_from_rfc3339(value)
+                .map_err(|_| invalid())?
+                .with_timezone(&Utc),
+        ),
+        ClaimOrderField::Slug => SortValue::Text(value.to_owned()),
+    };
+    Ok(ClaimSeek { value, id })
 }
 
 async fn claims_page(
     ctx: &Context<'_>,
-    filter: Condition,
+    filter: &lists::ClaimFilter,
     order: ClaimOrder,
-    window: Window<ClaimKey>,
+    window: Window<ClaimSeek>,
 ) -> ApiResult<Connection<Claim>> {
-    let column = match order.field {
-        ClaimOrderField::CreatedAt => claim::Column::CreatedAt,
-        ClaimOrderField::Slug => claim::Column::Slug,
-    };
-    // In ascending terms: `after` bounds from below, `before` from above; DESC swaps them.
     let ascending = order.direction == OrderDirection::Asc;
-    let mut select = claim::Entity::find().filter(filter.clone());
-    if let Some(after) = window.after.clone() {
-        select = select.filter(keyset(column, claim::Column::Id, after, ascending));
-    }
-    if let Some(before) = window.before.clone() {
-        select = select.filter(keyset(column, claim::Column::Id, before, !ascending));
-    }
-    let forward = window.direction == Direction::Forward;
-    let sql_order = if ascending == forward {
-        sea_orm::Order::Asc
-    } else {
-        sea_orm::Order::Desc
-    };
-    let mut rows = select
-        .order_by(column, sql_order.clone())
-        .order_by(claim::Column::Id, sql_order)
-        .limit(window.limit as u64 + 1)
-        .all(database(ctx)?)
+    let page = store(ctx)?
+        .claims_page(filter, order.field.sort(), ascending, &window)
         .await?;
-    let more = rows.len() > window.limit;
-    rows.truncate(window.limit);
-    if !forward {
-        rows.reverse();
-    }
-    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+    let ids: Vec<i32> = page.rows.iter().map(|row| row.id).collect();
     let selection = ctx.look_ahead();
     for claim in [selection.field("edges").field("node"), selection.field("nodes")] {
         prefetch_claims(loader(ctx)?, &claim, &ids).await?;
     }
-    let edges: Vec<Edge<Claim>> = rows
-        .into_iter()
-        .map(|row| Edge {
-            cursor: ClaimKey::cursor(&row, order.field),
-            node: Claim(row),
-        })
-        .collect();
-    Ok(Connection {
-        page_info: page_info(&edges, &window, more),
-        edges,
-        total: Total::Claims(filter),
-    })
-}
-
-async fn studies_page(
-    ctx: &Context<'_>,
-    filter: Condition,
-    window: Window<i32>,
-) -> ApiResult<Connection<Study>> {
-    let select = study::Entity::find().filter(filter.clone());
-    let (rows, more) = keyset_by_id(database(ctx)?, select, study::Column::Id, &window).await?;
-    let edges: Vec<Edge<Study>> = rows
-        .into_iter()
-        .map(|row| Edge {
-            cursor: id_cursor(row.id),
-            node: Study(row),
-        })
-        .collect();
-    Ok(Connection {
-        page_info: page_info(&edges, &window, more),
-        edges,
-        total: Total::Studies(filter),
-    })
+    Ok(from_page(
+        page,
+        &window,
+        |row| claim_cursor(row, order.field),
+        Claim,
+    ))
 }

@@ -32,7 +32,8 @@ use crate::db::Probe;
 use crate::graphql::SchemaOptions;
 use crate::graphql::engine::Engine;
 use crate::rate_limit::{RateLimiter, RateLimits};
-use crate::reads::StatementObserver;
+use crate::store::Store;
+use crate::store::reads::StatementObserver;
 use documents::{PersistedQueries, PersistedQueryLimits, TrustedDocuments};
 
 /// The header that carries a request's id, set on arrival when the client sent none, and returned.
@@ -106,7 +107,11 @@ impl AppState {
     /// The state with the given options.
     pub fn configured(db: DatabaseConnection, schema: SchemaOptions, options: HttpOptions) -> Self {
         AppState {
-            engine: Arc::new(Engine::new(db.clone(), schema, options.request_timeout)),
+            engine: Arc::new(Engine::new(
+                Store::open(db.clone()),
+                schema,
+                options.request_timeout,
+            )),
             db,
             rate_limiter: options
                 .rate_limits

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use api::graphql::compiled::CompiledPage;
-use api::graphql::loaders::Db;
-use api::reads::Reads;
+use api::store::Store;
+use api::store::reads::Reads;
 use async_graphql::Variables;
 
 /// One task's count of pages, its failures and each page's time in microseconds.
@@ -27,7 +27,13 @@ struct Tally {
 }
 
 /// Reads random claim pages until `deadline`.
-async fn read_pages(page: Arc<CompiledPage>, db: Db, claims: u64, deadline: Instant, mut seed: u64) -> Tally {
+async fn read_pages(
+    page: Arc<CompiledPage>,
+    db: Store,
+    claims: u64,
+    deadline: Instant,
+    mut seed: u64,
+) -> Tally {
     let mut tally = Tally::default();
     while Instant::now() < deadline {
         // xorshift64: a fixed sequence per task, as the wrk script's.
@@ -66,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deadline = started + Duration::from_secs(seconds);
     let handles: Vec<_> = (0..tasks)
         .map(|task| {
-            let db = Db::new(connection.clone(), reads.clone());
+            let db = Store::new(connection.clone(), reads.clone());
             tokio::spawn(read_pages(page.clone(), db, claims, deadline, 1000 + task))
         })
         .collect();

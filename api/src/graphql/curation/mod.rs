@@ -14,15 +14,14 @@ mod user_error_code;
 
 use async_graphql::{Context, Json};
 use entity::values::ContributionStatus as StoredStatus;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 pub use crate::domain::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{Connection, Edge, PageArgs, Total, id_cursor, keyset_by_id, page_info};
-use crate::graphql::database;
+use crate::graphql::connection::{Connection, PageArgs, decode_id_cursor, from_page, id_cursor};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::node::Node;
+use crate::graphql::store;
 pub use contribution::Contribution;
 pub use contribution_status::ContributionStatus;
 pub use event::Event;
@@ -72,56 +71,29 @@ pub(crate) async fn contributions_page(
     status: Option<StoredStatus>,
     args: PageArgs,
 ) -> ApiResult<Connection<Contribution>> {
-    let window = args.window(crate::graphql::connection::decode_id_cursor)?;
+    let window = args.window(decode_id_cursor)?;
     if let Caller::Anonymous = caller(ctx) {
         return Err(ApiError::Unauthenticated(
             "Contributions are visible to their authors and to moderators: send an API token.".to_owned(),
         ));
     }
-    let mut condition = caller(ctx).viewer().contributions();
-    if let Some(status) = status {
-        condition = condition.add(entity::contribution::Column::Status.eq(status.name()));
-    }
-    let select = entity::contribution::Entity::find().filter(condition.clone());
-    let (rows, more) =
-        keyset_by_id(database(ctx)?, select, entity::contribution::Column::Id, &window).await?;
-    let edges: Vec<Edge<Contribution>> = rows
-        .into_iter()
-        .map(|row| Edge {
-            cursor: id_cursor(row.id),
-            node: Contribution(row),
-        })
-        .collect();
-    Ok(Connection {
-        page_info: page_info(&edges, &window, more),
-        edges,
-        total: Total::Contributions(condition),
-    })
+    let visible = caller(ctx).viewer().contributions();
+    let page = store(ctx)?.contributions_page(visible, status, &window).await?;
+    Ok(from_page(page, &window, |row| id_cursor(row.id), Contribution))
 }
 
-/// Lists the events matching `condition` that the caller may see, a page at a time, oldest first.
-/// Hidden events are filtered in SQL, so pages, cursors and `totalCount` never count them.
+/// Lists the events the caller may see (of one claim when `claim` is given), a page at a time,
+/// oldest first. Hidden events are filtered in SQL, so pages, cursors and `totalCount` never count
+/// them.
 pub(crate) async fn events_page(
     ctx: &Context<'_>,
-    condition: Condition,
+    claim: Option<i32>,
     args: PageArgs,
 ) -> ApiResult<Connection<Event>> {
-    let window = args.window(crate::graphql::connection::decode_id_cursor)?;
-    let condition = condition.add(caller(ctx).viewer().events());
-    let select = entity::event::Entity::find().filter(condition.clone());
-    let (rows, more) = keyset_by_id(database(ctx)?, select, entity::event::Column::Id, &window).await?;
-    let edges: Vec<Edge<Event>> = rows
-        .into_iter()
-        .map(|row| Edge {
-            cursor: id_cursor(row.id),
-            node: Event(row),
-        })
-        .collect();
-    Ok(Connection {
-        page_info: page_info(&edges, &window, more),
-        edges,
-        total: Total::Events(condition),
-    })
+    let window = args.window(decode_id_cursor)?;
+    let visible = caller(ctx).viewer().events();
+    let page = store(ctx)?.events_page(visible, claim, &window).await?;
+    Ok(from_page(page, &window, |row| id_cursor(row.id), Event))
 }
 
 #[cfg(test)]

@@ -24,7 +24,6 @@ use studies::StudyMutations;
 
 use async_graphql::{Context, ID, InputObject, MergedObject, SimpleObject};
 use entity::contribution;
-use sea_orm::DatabaseConnection;
 
 use crate::domain::write::contributions::{self, Change, Outcome};
 use crate::domain::write::{Actor, Applied, WriteError};
@@ -33,7 +32,8 @@ use crate::graphql::curation::{Contribution, UserError, caller};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{ClaimById, EvidenceById, MechanismById, MechanismStepById, StudyById};
 use crate::graphql::types::{Claim, Evidence, Mechanism, MechanismStep, Study};
-use crate::graphql::{database, forget_loaded, load_one, write_gate};
+use crate::graphql::{forget_loaded, load_one, store, write_gate};
+use crate::store::Store;
 
 /// Changes to the claim graph. Every mutation needs an API token (`Authorization: Bearer`); a
 /// contributor's changes wait for a moderator, a moderator's and an admin's apply at once.
@@ -83,7 +83,7 @@ async fn perform(ctx: &Context<'_>, ids: Ids, change: impl FnOnce() -> Change) -
         return refused(err);
     }
     let performed = gated(ctx, actor, move |db| async move {
-        contributions::perform(&db, actor, &change).await
+        contributions::perform(db.connection(), actor, &change).await
     })
     .await?;
     match performed {
@@ -101,7 +101,7 @@ async fn perform(ctx: &Context<'_>, ids: Ids, change: impl FnOnce() -> Change) -
 async fn gated<T, F>(
     ctx: &Context<'_>,
     actor: Actor,
-    write: impl FnOnce(DatabaseConnection) -> F,
+    write: impl FnOnce(Store) -> F,
 ) -> ApiResult<Result<T, WriteError>>
 where
     T: Send + 'static,
@@ -111,7 +111,7 @@ where
         Ok(pass) => pass,
         Err(err) => return Ok(Err(err)),
     };
-    let write = write(database(ctx)?.clone());
+    let write = write(store(ctx)?.clone());
     detached(async move {
         let outcome = write.await;
         drop(pass);

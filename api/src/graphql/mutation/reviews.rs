@@ -78,7 +78,7 @@ impl ContributionMutations {
             Err(err) => return Ok(refused_review(UserError::bad_id("id", err))),
         };
         let accepted = gated(ctx, actor, move |db| async move {
-            contributions::accept(&db, actor, id).await
+            contributions::accept(db.connection(), actor, id).await
         })
         .await?;
         match accepted {
@@ -113,7 +113,7 @@ impl ContributionMutations {
         };
         let reason = input.reason;
         let rejected = gated(ctx, actor, move |db| async move {
-            contributions::reject(&db, actor, id, &reason).await
+            contributions::reject(db.connection(), actor, id, &reason).await
         })
         .await?;
         match rejected {

@@ -140,15 +140,13 @@ impl Claim {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<Connection<crate::graphql::curation::Event>> {
-        use sea_orm::ColumnTrait;
-        let condition = sea_orm::Condition::all().add(entity::event::Column::ClaimId.eq(self.0.id));
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(Box::pin(crate::graphql::curation::events_page(ctx, condition, args)).await?)
+        Ok(Box::pin(crate::graphql::curation::events_page(ctx, Some(self.0.id), args)).await?)
     }
 
     /// The gold-standard evidence ladder: what ideal evidence for this claim would look like,

@@ -1,0 +1,151 @@
+//! The joined statements' texts, built once per backend and shape, and where they run: on the
+//! store's own read connections when it has them (see [`crate::store::reads`]), else through SeaORM.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use entity::claim;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryTrait, Select, Statement, Value,
+};
+
+use crate::store::Store;
+use crate::store::reads::Started;
+use crate::store::rows::Row;
+use crate::store::trees::MechanismDepth;
+
+/// Which joined statement, and how it is shaped: with the number of claims and the backend, that
+/// fixes its SQL text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Shape {
+    Mechanisms(MechanismDepth, Keyed),
+    Evidence {
+        with_study: bool,
+        with_doi: bool,
+        keyed: Keyed,
+    },
+    StudiesCited(Keyed),
+    ClaimPage {
+        evidence: Option<(bool, bool)>,
+        depth: Option<MechanismDepth>,
+    },
+}
+
+/// How a joined statement names its claims: see [`ClaimKeys`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Keyed {
+    Ids,
+    Slug,
+}
+
+/// The claims a joined statement reads: by id, or the one claim with a slug, so that the statement
+/// can run at the same time as the claim's own (see `prefetch::claim_by_slug_with_page`).
+#[derive(Clone, Copy, Debug)]
+pub enum ClaimKeys<'a> {
+    Ids(&'a [i32]),
+    Slug(&'a str),
+}
+
+impl ClaimKeys<'_> {
+    pub(super) fn keyed(self) -> Keyed {
+        match self {
+            ClaimKeys::Ids(_) => Keyed::Ids,
+            ClaimKeys::Slug(_) => Keyed::Slug,
+        }
+    }
+
+    /// The statement's values.
+    pub(super) fn values(self) -> Vec<Value> {
+        match self {
+            ClaimKeys::Ids(claims) => claims.iter().map(|&id| Value::from(id)).collect(),
+            ClaimKeys::Slug(slug) => vec![Value::from(slug)],
+        }
+    }
+
+    /// The condition on a claim id column: in the ids, or the id of the claim with the slug.
+    pub(super) fn condition(self, column: impl ColumnTrait) -> sea_orm::sea_query::SimpleExpr {
+        match self {
+            ClaimKeys::Ids(claims) => column.is_in(claims.iter().copied()),
+            ClaimKeys::Slug(slug) => column.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(claim::Column::Id)
+                    .from(claim::Entity)
+                    .and_where(claim::Column::Slug.eq(slug))
+                    .to_owned(),
+            ),
+        }
+    }
+}
+
+/// The SQL text of each joined statement, built once per backend, shape and number of claims:
+/// building it with sea-query cost a few percent of a page. Bounded: a few shapes, two backends,
+/// and at most one page of claims (100) per list.
+static SQL: LazyLock<Mutex<HashMap<SqlKey, Arc<str>>>> = LazyLock::new(Mutex::default);
+
+/// A statement's backend (1 PostgreSQL, 2 SQLite), shape and number of claims.
+type SqlKey = (u8, Shape, usize);
+
+/// Runs the statement `build` makes, whose only values are `values`, handing each row to `each`; its
+/// SQL text is built once per backend, `shape` and number of values. It runs on the request's
+/// [`Reads`] when it has them (see [`crate::store::reads`]), else through SeaORM.
+pub(super) async fn query_rows<E: EntityTrait>(
+    store: &Store,
+    shape: Shape,
+    values: Vec<Value>,
+    build: impl FnOnce() -> Select<E>,
+    each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
+    let count = values.len();
+    let build = |backend| {
+        let statement = build().build(backend);
+        debug_assert_eq!(
+            statement.values.as_ref().map(|v| v.0.len()),
+            Some(count),
+            "a joined statement binds its keys and nothing else"
+        );
+        statement.sql
+    };
+    query_sql_rows(store, shape, values, build, each).await
+}
+
+/// [`query_rows`] for a statement whose text `build` writes for a backend.
+pub(super) async fn query_sql_rows(
+    store: &Store,
+    shape: Shape,
+    values: Vec<Value>,
+    build: impl FnOnce(DbBackend) -> String,
+    mut each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
+    let backend = store.backend();
+    let key = (
+        match backend {
+            DbBackend::Postgres => 1,
+            DbBackend::Sqlite => 2,
+            _ => 0,
+        },
+        shape,
+        values.len(),
+    );
+    let cached = SQL.lock().ok().and_then(|sql| sql.get(&key).cloned());
+    let sql = match cached {
+        Some(sql) => sql,
+        None => {
+            let sql: Arc<str> = build(backend).into();
+            if let Ok(mut cache) = SQL.lock() {
+                cache.insert(key, sql.clone());
+            }
+            sql
+        }
+    };
+    let rows = match store.reads().map(|reads| reads.start(&sql, &values)) {
+        Some(Started::Sqlite(reads)) => return reads.query(&sql, &values, |row| each(Row::Sqlite(row))),
+        Some(Started::Postgres(reads)) => reads.query(sql, values).await?,
+        None => {
+            store
+                .db
+                .query_all_raw(Statement::from_sql_and_values(backend, &*sql, values))
+                .await?
+        }
+    };
+    rows.iter().try_for_each(|row| each(Row::SeaOrm(row)))
+}
