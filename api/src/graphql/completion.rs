@@ -15,7 +15,7 @@
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet, Type};
 use async_graphql::registry::Registry;
 
-use super::document_cache::chosen_operation;
+use super::operation::chosen_operation;
 use async_graphql::{Name, PathSegment, Response, Value};
 
 /// Fragments nest at most this deep when a path is resolved; validation has refused cycles, this

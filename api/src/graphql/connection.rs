@@ -4,13 +4,11 @@
 //! A page holds 20 items unless `first` or `last` asks otherwise, and at most [`MAX_PAGE`]: asking for
 //! more is a BAD_USER_INPUT error, never a silent cap, so a client always gets what it asked for.
 
-use async_graphql::{Context, Object, OutputType, SimpleObject};
+use async_graphql::SimpleObject;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::curation::{Contribution, Event};
-use crate::graphql::{Claim, Evidence, MechanismStep, Study, store};
 use crate::store::lists::{Count, Page};
 pub use crate::store::lists::{Direction, Window};
 
@@ -197,67 +195,6 @@ pub struct Connection<N> {
 pub struct Edge<N> {
     pub cursor: String,
     pub node: N,
-}
-
-/// One item of a page, with the cursor that marks its place in the list.
-#[Object(
-    serial,
-    concrete(name = "ClaimEdge", params(Claim)),
-    concrete(name = "StudyEdge", params(Study)),
-    concrete(name = "EvidenceEdge", params(Evidence)),
-    concrete(name = "MechanismStepEdge", params(MechanismStep)),
-    concrete(name = "EventEdge", params(Event)),
-    concrete(name = "ContributionEdge", params(Contribution))
-)]
-impl<N: OutputType + Clone> Edge<N> {
-    /// An opaque cursor marking this item's place; pass it as `after` or `before` to page on.
-    async fn cursor(&self) -> &str {
-        &self.cursor
-    }
-
-    /// The item itself.
-    async fn node(&self) -> &N {
-        &self.node
-    }
-}
-
-/// One page of a list (a Relay connection): its edges, where it sits, and the size of the whole list.
-#[Object(
-    serial,
-    concrete(name = "ClaimConnection", params(Claim)),
-    concrete(name = "StudyConnection", params(Study)),
-    concrete(name = "EvidenceConnection", params(Evidence)),
-    concrete(name = "MechanismStepConnection", params(MechanismStep)),
-    concrete(name = "EventConnection", params(Event)),
-    concrete(name = "ContributionConnection", params(Contribution))
-)]
-impl<N: OutputType + Clone> Connection<N>
-where
-    Edge<N>: OutputType,
-{
-    /// The items of this page, each with its cursor.
-    async fn edges(&self) -> &Vec<Edge<N>> {
-        &self.edges
-    }
-
-    /// The items of this page without their cursors, for clients that do not page.
-    async fn nodes(&self) -> Vec<&N> {
-        self.edges.iter().map(|e| &e.node).collect()
-    }
-
-    /// Where this page sits in the whole list.
-    async fn page_info(&self) -> &PageInfo {
-        &self.page_info
-    }
-
-    /// How many items the whole list holds, across all pages (filters apply; cursors do not).
-    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        let count = match &self.total {
-            Total::Known(n) => *n as u64,
-            Total::Counted(count) => store(ctx)?.count(count).await.map_err(ApiError::from)?,
-        };
-        Ok(count)
-    }
 }
 
 #[cfg(test)]

@@ -31,13 +31,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
+    BaseType, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
 use async_graphql::{Name, Request, Value as ConstValue, Variables};
 use async_graphql_value::Value;
 use lru::LruCache;
 
 use super::compiled::CompiledPage;
+use super::operation::chosen_operation;
 
 /// Documents kept at most.
 pub const MAX_DOCUMENTS: usize = 256;
@@ -392,23 +393,6 @@ pub fn missing_variable(request: &mut Request) -> Option<(String, String)> {
         .into_iter()
         .find(|(name, _)| !request.variables.contains_key(name))
         .map(|(name, ty)| (format!("${name}"), ty))
-}
-
-/// The operation a request runs, as execution chooses it.
-pub(crate) fn chosen_operation<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), None) => Some(&operation.node),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| &operation.node)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|operation| &operation.node)
-        }
-        _ => None,
-    }
 }
 
 /// Whether every variable sent is declared by `operation`, and every declared one is a built-in

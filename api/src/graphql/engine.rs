@@ -398,5 +398,5 @@ fn classify(error: &mut ServerError) {
 fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
     let name = request.operation_name.clone();
     let document = request.parsed_query().ok()?;
-    super::document_cache::chosen_operation(document, name.as_deref()).map(|operation| operation.ty)
+    super::operation::chosen_operation(document, name.as_deref()).map(|operation| operation.ty)
 }

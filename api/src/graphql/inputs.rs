@@ -22,7 +22,7 @@ use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Name, OutputType, Pos, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
 
-use super::document_cache::chosen_operation;
+use super::operation::chosen_operation;
 use super::{Mutation, Query};
 use crate::error::ErrorCode;
 

@@ -19,7 +19,7 @@ use async_graphql::Lookahead;
 use entity::{claim, mechanism, study};
 
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::RequestLoader;
+use crate::graphql::context::RequestLoader;
 use crate::graphql::loaders::{
     DoiById, DoisCitedByStep, EvidenceByClaim, MechanismStepsByMechanism, MechanismsByClaim,
     StudiesCitedByClaim, StudyByDoi, StudyById,

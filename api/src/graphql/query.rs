@@ -7,22 +7,23 @@ use chrono::{DateTime, Utc};
 use entity::claim;
 use entity::values::Doi as DoiValue;
 
+use crate::domain::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{
     Connection, PageArgs, Window, decode_cursor, decode_id_cursor, encode_cursor, from_page, id_cursor,
 };
-use crate::graphql::curation::{
-    Caller, Contribution, ContributionStatus, Event, User, caller, contributions_page, events_page,
-};
+use crate::graphql::context::caller;
+use crate::graphql::context::{load_one, loader, store};
 use crate::graphql::enums::{OrderDirection, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::limits::NODE_IDS;
 use crate::graphql::loaders::StudyById;
-use crate::graphql::node::Node;
 use crate::graphql::prefetch::{claim_by_slug_with_page, prefetch_claims};
 use crate::graphql::rate_limit::RateLimit;
+use crate::graphql::types::Node;
+use crate::graphql::types::curation::{contributions_page, events_page};
 use crate::graphql::types::{Claim, Doi, Study};
-use crate::graphql::{load_one, loader, store};
+use crate::graphql::types::{Contribution, ContributionStatus, Event, User};
 use crate::rate_limit::RateCharge;
 use crate::store::lists::{self, ClaimSeek, ClaimSort, SortValue};
 

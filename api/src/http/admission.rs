@@ -15,7 +15,7 @@ use super::negotiation::MediaType;
 use super::refusal::Refusal;
 use super::refusal::refuse_counted;
 use crate::domain::accounts;
-use crate::graphql::Caller;
+use crate::domain::caller::Caller;
 use crate::rate_limit::{RateCharge, RateKey, RateSnapshot};
 
 /// The client's TCP address, when the server runs with `ConnectInfo` (the binary does; requests

@@ -34,8 +34,8 @@ use super::negotiation::{MediaType, negotiate};
 use super::refusal::{Refusal, error_response, refuse, refuse_counted};
 use super::request::{Parameters, read_get, read_post};
 use super::response::{PRIVATE_CACHE_CONTROL, json_response, respond, validated};
+use crate::domain::caller::Caller;
 use crate::error::ErrorCode;
-use crate::graphql::Caller;
 use crate::graphql::engine::{Context, Outcome as EngineOutcome};
 
 /// `POST /graphql`: a JSON body `{"query", "operationName", "variables", "extensions"}`, with

@@ -6,7 +6,7 @@ use super::{ClaimPayload, Ids, MechanismPayload, Performed, RemoveInput, claim_o
 use crate::domain::write::contributions::Change;
 use crate::domain::write::mechanisms::{MechanismDraft, MechanismEdit, MechanismOrder, Removal};
 use crate::domain::write::{cap, list_over_cap};
-use crate::graphql::curation::caller;
+use crate::graphql::context::caller;
 use crate::graphql::enums::Support;
 use crate::graphql::ids::NodeType;
 use crate::graphql::limits::{list_len, write_cost};

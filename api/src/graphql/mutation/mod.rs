@@ -28,11 +28,12 @@ use entity::contribution;
 use crate::domain::write::contributions::{self, Change, Outcome};
 use crate::domain::write::{Actor, Applied, WriteError};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::curation::{Contribution, UserError, caller};
+use crate::graphql::context::caller;
+use crate::graphql::context::{forget_loaded, load_one, store, write_gate};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{ClaimById, EvidenceById, MechanismById, MechanismStepById, StudyById};
 use crate::graphql::types::{Claim, Evidence, Mechanism, MechanismStep, Study};
-use crate::graphql::{forget_loaded, load_one, store, write_gate};
+use crate::graphql::types::{Contribution, UserError};
 use crate::store::Store;
 
 /// Changes to the claim graph. Every mutation needs an API token (`Authorization: Bearer`); a

@@ -6,10 +6,11 @@ use super::{Performed, gated, refused};
 use crate::domain::write::WriteError;
 use crate::domain::write::contributions::{self};
 use crate::error::ApiError;
-use crate::graphql::curation::{Contribution, UserError, caller};
-use crate::graphql::forget_loaded;
+use crate::graphql::context::caller;
+use crate::graphql::context::forget_loaded;
 use crate::graphql::ids::{GlobalId, NodeType};
-use crate::graphql::node::Node;
+use crate::graphql::types::Node;
+use crate::graphql::types::{Contribution, UserError};
 
 /// A contribution to accept.
 #[derive(InputObject)]

@@ -7,9 +7,9 @@ use crate::domain::write::cap;
 use crate::domain::write::contributions::Change;
 use crate::domain::write::mechanisms::Removal;
 use crate::domain::write::steps::{CitationChange, StepDraft, StepEdit, StepMove};
+use crate::graphql::context::load_one;
 use crate::graphql::ids::NodeType;
 use crate::graphql::limits::{list_len, write_cost};
-use crate::graphql::load_one;
 use crate::graphql::loaders::MechanismStepById;
 
 /// A new step in a mechanism's chain.

@@ -7,10 +7,10 @@ use entity::claim;
 use super::{ClaimSynthesis, Evidence, EvidenceCounts, EvidenceNeed, Mechanism, Study};
 use crate::domain::evidence_needs::{Pico, evidence_ladder};
 use crate::graphql::connection::{Connection, PageArgs, paginate_loaded};
+use crate::graphql::context::{load_list, load_many};
 use crate::graphql::enums::{EffectDirection, Stance};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{EvidenceByClaim, MechanismsByClaim, StudyById};
-use crate::graphql::{load_list, load_many};
 
 /// The GraphQL `Claim` object over one `claim` row; its schema description is on the impl below.
 #[derive(Clone, Debug)]
@@ -139,14 +139,14 @@ impl Claim {
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-    ) -> async_graphql::Result<Connection<crate::graphql::curation::Event>> {
+    ) -> async_graphql::Result<Connection<crate::graphql::types::Event>> {
         let args = PageArgs {
             first,
             after,
             last,
             before,
         };
-        Ok(Box::pin(crate::graphql::curation::events_page(ctx, Some(self.0.id), args)).await?)
+        Ok(Box::pin(super::curation::events_page(ctx, Some(self.0.id), args)).await?)
     }
 
     /// The gold-standard evidence ladder: what ideal evidence for this claim would look like,

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object};
 
 use super::Study;
+use crate::graphql::context::{load_list, load_many};
 use crate::graphql::loaders::{StudiesCitedByClaim, StudyById};
-use crate::graphql::{load_list, load_many};
 
 /// The plain-language synthesis of a claim's evidence.
 pub struct ClaimSynthesis {

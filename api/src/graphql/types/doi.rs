@@ -6,9 +6,9 @@ use entity::values::doi_url;
 
 use super::{MechanismStep, Study};
 use crate::graphql::connection::{Connection, PageArgs, paginate_loaded};
+use crate::graphql::context::{load_list, load_one};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{MechanismStepsCitingDoi, StudyByDoi};
-use crate::graphql::{load_list, load_one};
 
 /// The GraphQL `Doi` object over one `doi` row; its schema description is on the impl below.
 #[derive(Clone, Debug)]

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use entity::evidence;
 
 use super::{Claim, Study};
+use crate::graphql::context::load_required;
 use crate::graphql::enums::Stance;
 use crate::graphql::ids::{GlobalId, NodeType};
-use crate::graphql::load_required;
 use crate::graphql::loaders::{ClaimById, StudyById};
 
 /// The GraphQL `Evidence` object over one `evidence` row; its schema description is on the impl below.

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, Object};
 use entity::mechanism;
 
 use super::{Claim, MechanismStep};
+use crate::graphql::context::{load_list, load_required};
 use crate::graphql::enums::Support;
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{ClaimById, MechanismStepsByMechanism};
-use crate::graphql::{load_list, load_required};
 
 /// The GraphQL `Mechanism` object over one `mechanism` row; its schema description is on the impl below.
 #[derive(Clone, Debug)]

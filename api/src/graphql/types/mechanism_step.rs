@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object};
 use entity::mechanism_step;
 
 use super::{Doi, Mechanism};
+use crate::graphql::context::{load_list, load_required};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{DoisCitedByStep, MechanismById};
-use crate::graphql::{load_list, load_required};
 
 /// The GraphQL `MechanismStep` object over one `mechanism_step` row; its schema description is on the impl below.
 #[derive(Clone, Debug)]

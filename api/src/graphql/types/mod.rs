@@ -1,5 +1,9 @@
-//! The graph's object types, one per file. Each wraps its entity row; relations resolve through the
-//! request's loader, both ways (claim -> mechanisms -> steps -> DOIs -> study -> evidence -> claim).
+//! The schema's types, one per file: the graph's objects (each wraps its entity row; relations
+//! resolve through the request's loader, both ways: claim -> mechanisms -> steps -> DOIs -> study
+//! -> evidence -> claim), the curation objects (users, contributions, events), the `Node`
+//! interface and the Relay connection and edge objects. The GraphQL graph is cyclic (a claim's
+//! history holds events, an event names its claim), so these files refer to one another; every
+//! module outside `types` is above it or below it, never both (tests/suite/layers.rs).
 //!
 //! Every object type here is serial: async-graphql writes a parallel object's keys in the order its
 //! fields finish, not in the query's order (GraphQL asks for the query's), so the same query could
@@ -7,20 +11,41 @@
 
 mod claim;
 mod claim_synthesis;
+mod connection;
+mod contribution;
+mod contribution_status;
+pub(crate) mod curation;
 mod doi;
+mod edge;
+mod event;
 mod evidence;
 mod evidence_counts;
 mod evidence_need;
+mod field_change;
 mod mechanism;
 mod mechanism_step;
+mod node;
+mod role;
 mod study;
+mod user;
+mod user_error;
+mod user_error_code;
 
 pub use claim::Claim;
 pub use claim_synthesis::ClaimSynthesis;
+pub use contribution::Contribution;
+pub use contribution_status::ContributionStatus;
 pub use doi::Doi;
+pub use event::Event;
 pub use evidence::Evidence;
 pub use evidence_counts::EvidenceCounts;
 pub use evidence_need::EvidenceNeed;
+pub use field_change::FieldChange;
 pub use mechanism::Mechanism;
 pub use mechanism_step::MechanismStep;
+pub use node::Node;
+pub use role::Role;
 pub use study::Study;
+pub use user::User;
+pub use user_error::UserError;
+pub use user_error_code::UserErrorCode;

@@ -5,10 +5,10 @@ use entity::study;
 
 use super::{Doi, Evidence};
 use crate::graphql::connection::{Connection, PageArgs, paginate_loaded};
+use crate::graphql::context::{load_list, load_one};
 use crate::graphql::enums::{Stance, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{DoiById, EvidenceByStudy};
-use crate::graphql::{load_list, load_one};
 
 /// The GraphQL `Study` object over one `study` row; its schema description is on the impl below.
 #[derive(Clone, Debug)]

@@ -5,13 +5,15 @@ use chrono::{DateTime, Utc};
 use entity::event;
 use serde_json::Value;
 
-use super::{Contribution, FieldChange, User, caller, diff, stored_node};
+use super::curation::{diff, stored_node};
+use super::{Contribution, FieldChange, User};
 use crate::error::ApiError;
+use crate::graphql::context::caller;
+use crate::graphql::context::load_one;
 use crate::graphql::ids::{GlobalId, NodeType};
-use crate::graphql::load_one;
 use crate::graphql::loaders::{ClaimById, ContributionById, UserById};
-use crate::graphql::node::Node;
 use crate::graphql::types::Claim;
+use crate::graphql::types::Node;
 
 /// One applied change in the audit log.
 #[derive(Clone, Debug)]

@@ -35,3 +35,15 @@ impl UserError {
         FieldError::new(field, FieldErrorCode::Invalid, err.message().to_owned()).into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_are_rooted_at_the_input_argument() {
+        let error: UserError = FieldError::new("citations.2", FieldErrorCode::Invalid, "not a DOI").into();
+        assert_eq!(error.field, ["input", "citations", "2"]);
+        assert_eq!(error.code, UserErrorCode::Invalid);
+    }
+}

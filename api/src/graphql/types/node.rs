@@ -4,15 +4,16 @@ use std::collections::HashSet;
 
 use async_graphql::{Context, ID, Interface};
 
+use super::{Contribution, Event, User};
 use crate::error::ApiResult;
-use crate::graphql::curation::{Contribution, Event, User, caller};
+use crate::graphql::context::caller;
+use crate::graphql::context::{load_many, load_one, store};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::loaders::{
     ClaimById, ContributionById, DoiById, EventById, EvidenceById, MechanismById, MechanismStepById,
     StudyById, UserById,
 };
 use crate::graphql::types::{Claim, Doi, Evidence, Mechanism, MechanismStep, Study};
-use crate::graphql::{load_many, load_one, store};
 
 /// An object with a stable, opaque global ID (Relay's Global Object Identification).
 #[derive(Interface)]

@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use entity::contribution;
 use serde_json::Value;
 
-use super::{ContributionStatus, FieldChange, User, diff, stored_node};
+use super::curation::{diff, stored_node};
+use super::{ContributionStatus, FieldChange, User};
+use crate::graphql::context::load_one;
 use crate::graphql::ids::{GlobalId, NodeType};
-use crate::graphql::load_one;
 use crate::graphql::loaders::{ClaimById, UserById};
-use crate::graphql::node::Node;
 use crate::graphql::types::Claim;
+use crate::graphql::types::Node;
 
 /// A contributor's proposed change and its review.
 #[derive(Clone, Debug)]

@@ -4,7 +4,8 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::user;
 
-use super::{Role, caller};
+use super::Role;
+use crate::graphql::context::caller;
 use crate::graphql::ids::{GlobalId, NodeType};
 
 /// A person who signs requests with an API token.

@@ -1,44 +1,20 @@
-//! Who may write, and the trace writes leave: the caller, users, contributions under review and the
-//! event log.
-//!
-//! One type per file; the caller, the list pages and what contributions and events share are here.
-
-mod contribution;
-mod contribution_status;
-mod event;
-mod field_change;
-mod role;
-mod user;
-mod user_error;
-mod user_error_code;
+//! What the curation types share: their diffs, the node an event or contribution is about, and
+//! the pages of contributions and events the caller may see.
 
 use async_graphql::{Context, Json};
 use entity::values::ContributionStatus as StoredStatus;
 use serde_json::Value;
 
-pub use crate::domain::caller::Caller;
+use super::{Contribution, Event, FieldChange, Node};
+use crate::domain::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, PageArgs, decode_id_cursor, from_page, id_cursor};
+use crate::graphql::context::caller;
+use crate::graphql::context::store;
 use crate::graphql::ids::{GlobalId, NodeType};
-use crate::graphql::node::Node;
-use crate::graphql::store;
-pub use contribution::Contribution;
-pub use contribution_status::ContributionStatus;
-pub use event::Event;
-pub use field_change::FieldChange;
-pub use role::Role;
-pub use user::User;
-pub use user_error::UserError;
-pub use user_error_code::UserErrorCode;
-
-/// The request's caller; anonymous when the HTTP layer put none in the context.
-pub(crate) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
-    static ANONYMOUS: Caller = Caller::Anonymous;
-    ctx.data_opt::<Caller>().unwrap_or(&ANONYMOUS)
-}
 
 /// Pairs the fields of two JSON objects (either may be absent) into a list of changes.
-fn diff(before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
+pub(super) fn diff(before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
     let parse = |text: Option<&str>| match text.and_then(|t| serde_json::from_str::<Value>(t).ok()) {
         Some(Value::Object(map)) => map,
         _ => serde_json::Map::new(),
@@ -58,7 +34,11 @@ fn diff(before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
 }
 
 /// Resolves a stored (type name, id) pair to its node, when it still exists.
-async fn stored_node(ctx: &Context<'_>, node_type: Option<&str>, id: Option<i32>) -> ApiResult<Option<Node>> {
+pub(super) async fn stored_node(
+    ctx: &Context<'_>,
+    node_type: Option<&str>,
+    id: Option<i32>,
+) -> ApiResult<Option<Node>> {
     match (node_type.and_then(NodeType::from_name), id) {
         (Some(node_type), Some(id)) => Node::fetch(ctx, GlobalId::new(node_type, id)).await,
         _ => Ok(None),
@@ -99,7 +79,6 @@ pub(crate) async fn events_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::write::{FieldError, FieldErrorCode};
 
     #[test]
     fn a_diff_lists_every_field_either_side_names() {
@@ -112,12 +91,5 @@ mod tests {
             Some(Value::from(2))
         );
         assert_eq!(changes[2].before, None);
-    }
-
-    #[test]
-    fn input_errors_are_rooted_at_the_input_argument() {
-        let error: UserError = FieldError::new("citations.2", FieldErrorCode::Invalid, "not a DOI").into();
-        assert_eq!(error.field, ["input", "citations", "2"]);
-        assert_eq!(error.code, UserErrorCode::Invalid);
     }
 }
