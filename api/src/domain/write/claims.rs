@@ -10,7 +10,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, changed, max, record};
+use super::{Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, max, record};
+use super::{Edit, apply_edit};
 
 /// A new claim.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -174,42 +175,32 @@ pub async fn update(
         next.effect_direction = edit.effect_direction;
     }
     check.finish()?;
-    if current.version != edit.version {
-        return Err(super::conflict(
-            "version",
-            edit.version,
-            Some(current.version),
-            "claim",
-        ));
-    }
-    let Some((before, after)) = changed(&snapshot(&current), &snapshot(&next)) else {
-        return Ok(Applied::unchanged(
-            Subject::new("Claim", current.id),
-            Some(current.id),
-        ));
-    };
-    let update = claim::Entity::update_many()
-        .col_expr(claim::Column::StatementFolded, Expr::value(fold(&next.statement)))
-        .col_expr(claim::Column::Statement, Expr::value(next.statement))
-        .col_expr(claim::Column::Population, Expr::value(next.population))
-        .col_expr(claim::Column::Intervention, Expr::value(next.intervention))
-        .col_expr(claim::Column::Comparator, Expr::value(next.comparator))
-        .col_expr(claim::Column::Outcome, Expr::value(next.outcome))
-        .col_expr(
-            claim::Column::EffectDirection,
-            Expr::value(next.effect_direction.map(|d| d.name().to_owned())),
-        )
-        .col_expr(claim::Column::Synthesis, Expr::value(next.synthesis))
-        .col_expr(claim::Column::UpdatedAt, Expr::value(Utc::now()));
-    super::update_versioned(txn, update, edit.id, edit.version, "claim").await?;
-    let draft = EventDraft {
-        action: "claim.updated",
+    let edit = Edit {
         subject: Subject::new("Claim", current.id),
         claim_id: Some(current.id),
-        before: Some(before),
-        after: Some(after),
+        what: "claim",
+        action: "claim.updated",
+        based_on: edit.version,
+        version: current.version,
+        before: snapshot(&current),
+        after: snapshot(&next),
     };
-    Ok(record(txn, author, draft, false).await?)
+    apply_edit(txn, author, edit, || {
+        claim::Entity::update_many()
+            .col_expr(claim::Column::StatementFolded, Expr::value(fold(&next.statement)))
+            .col_expr(claim::Column::Statement, Expr::value(next.statement))
+            .col_expr(claim::Column::Population, Expr::value(next.population))
+            .col_expr(claim::Column::Intervention, Expr::value(next.intervention))
+            .col_expr(claim::Column::Comparator, Expr::value(next.comparator))
+            .col_expr(claim::Column::Outcome, Expr::value(next.outcome))
+            .col_expr(
+                claim::Column::EffectDirection,
+                Expr::value(next.effect_direction.map(|d| d.name().to_owned())),
+            )
+            .col_expr(claim::Column::Synthesis, Expr::value(next.synthesis))
+            .col_expr(claim::Column::UpdatedAt, Expr::value(Utc::now()))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -10,9 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::mechanisms::Removal;
 use super::studies::{self, StudyDraft};
-use super::{
-    Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, changed, claims, max, record,
-};
+use super::{Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, claims, max, record};
+use super::{Edit, apply_edit};
 
 /// A study's stance on a claim, named by the study's DOI. When the graph has no study for that DOI
 /// yet, `study` gives its facts and it is created in the same change.
@@ -153,33 +152,23 @@ pub async fn update(
         next.note = check.optional_text("note", Some(note), max::NOTE);
     }
     check.finish()?;
-    if current.version != edit.version {
-        return Err(super::conflict(
-            "version",
-            edit.version,
-            Some(current.version),
-            "evidence",
-        ));
-    }
     let doi = study_doi(txn, current.study_id).await?;
-    let Some((before, after)) = changed(&snapshot(&current, &doi), &snapshot(&next, &doi)) else {
-        return Ok(Applied::unchanged(
-            Subject::new("Evidence", current.id),
-            Some(current.claim_id),
-        ));
-    };
-    let update = evidence::Entity::update_many()
-        .col_expr(evidence::Column::Stance, Expr::value(next.stance.name()))
-        .col_expr(evidence::Column::Note, Expr::value(next.note));
-    super::update_versioned(txn, update, edit.id, edit.version, "evidence").await?;
-    let event = EventDraft {
-        action: "evidence.updated",
+    let edit = Edit {
         subject: Subject::new("Evidence", current.id),
         claim_id: Some(current.claim_id),
-        before: Some(before),
-        after: Some(after),
+        what: "evidence",
+        action: "evidence.updated",
+        based_on: edit.version,
+        version: current.version,
+        before: snapshot(&current, &doi),
+        after: snapshot(&next, &doi),
     };
-    Ok(record(txn, author, event, false).await?)
+    apply_edit(txn, author, edit, || {
+        evidence::Entity::update_many()
+            .col_expr(evidence::Column::Stance, Expr::value(next.stance.name()))
+            .col_expr(evidence::Column::Note, Expr::value(next.note))
+    })
+    .await
 }
 
 /// Removes an evidence row; the study stays (other claims may rely on it).

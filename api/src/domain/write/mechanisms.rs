@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, cap, changed, claims, max,
-    record, renumber, shift_positions,
+    Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, cap, claims, max, record,
+    renumber, shift_positions,
 };
+use super::{Edit, apply_edit};
 
 /// A new mechanism under a claim.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -152,33 +153,23 @@ pub async fn update(
         next.summary = check.text("summary", summary, max::PARAGRAPH);
     }
     check.finish()?;
-    if current.version != edit.version {
-        return Err(super::conflict(
-            "version",
-            edit.version,
-            Some(current.version),
-            "mechanism",
-        ));
-    }
-    let Some((before, after)) = changed(&snapshot(&current), &snapshot(&next)) else {
-        return Ok(Applied::unchanged(
-            Subject::new("Mechanism", current.id),
-            Some(current.claim_id),
-        ));
-    };
-    let update = mechanism::Entity::update_many()
-        .col_expr(mechanism::Column::Support, Expr::value(next.support.name()))
-        .col_expr(mechanism::Column::Label, Expr::value(next.label))
-        .col_expr(mechanism::Column::Summary, Expr::value(next.summary));
-    super::update_versioned(txn, update, edit.id, edit.version, "mechanism").await?;
-    let event = EventDraft {
-        action: "mechanism.updated",
+    let edit = Edit {
         subject: Subject::new("Mechanism", current.id),
         claim_id: Some(current.claim_id),
-        before: Some(before),
-        after: Some(after),
+        what: "mechanism",
+        action: "mechanism.updated",
+        based_on: edit.version,
+        version: current.version,
+        before: snapshot(&current),
+        after: snapshot(&next),
     };
-    Ok(record(txn, author, event, false).await?)
+    apply_edit(txn, author, edit, || {
+        mechanism::Entity::update_many()
+            .col_expr(mechanism::Column::Support, Expr::value(next.support.name()))
+            .col_expr(mechanism::Column::Label, Expr::value(next.label))
+            .col_expr(mechanism::Column::Summary, Expr::value(next.summary))
+    })
+    .await
 }
 
 /// Puts a claim's mechanisms in a new order; the list must name each of them exactly once.

@@ -374,6 +374,50 @@ pub(crate) async fn record(
     })
 }
 
+/// One edit of a versioned row, its fields already checked: what the row was and will be, and what
+/// to call it. [`apply_edit`] does the rest, the same for every kind of row.
+pub(crate) struct Edit {
+    /// The edited row, as events and payloads name it.
+    pub subject: Subject,
+    /// The claim the row belongs to, for the claim's history; `None` for a study.
+    pub claim_id: Option<i32>,
+    /// The row's kind in messages (`"claim"`) and its event (`"claim.updated"`).
+    pub what: &'static str,
+    pub action: &'static str,
+    /// The version the client based the edit on, and the row's version now.
+    pub based_on: i32,
+    pub version: i32,
+    /// The row's snapshot before and after the edit.
+    pub before: Map<String, Value>,
+    pub after: Map<String, Value>,
+}
+
+/// The versioned-edit workflow, written once: a stale version is CONFLICT; an edit that changes
+/// nothing writes nothing; otherwise `update` (the changed columns) runs guarded by the version
+/// and bumps it in the same statement ([`update_versioned`]), and one event records what changed.
+pub(crate) async fn apply_edit<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    author: Author,
+    edit: Edit,
+    update: impl FnOnce() -> UpdateMany<E>,
+) -> Result<Applied, WriteError> {
+    if edit.version != edit.based_on {
+        return Err(conflict("version", edit.based_on, Some(edit.version), edit.what));
+    }
+    let Some((before, after)) = changed(&edit.before, &edit.after) else {
+        return Ok(Applied::unchanged(edit.subject, edit.claim_id));
+    };
+    update_versioned(txn, update(), edit.subject.id, edit.based_on, edit.what).await?;
+    let event = EventDraft {
+        action: edit.action,
+        subject: edit.subject,
+        claim_id: edit.claim_id,
+        before: Some(before),
+        after: Some(after),
+    };
+    Ok(record(txn, author, event, false).await?)
+}
+
 /// The fields of `after` whose values differ from `before`, as (before, after) objects; `None`
 /// when nothing changes, so an edit that changes nothing writes nothing.
 pub(crate) fn changed(before: &Map<String, Value>, after: &Map<String, Value>) -> Option<(Value, Value)> {

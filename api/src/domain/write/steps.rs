@@ -13,6 +13,7 @@ use super::{
     Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, cap, max, record, renumber,
     shift_positions, studies,
 };
+use super::{Edit, apply_edit};
 
 /// A new step in a mechanism's chain.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -197,38 +198,26 @@ pub async fn update(
     let mut check = Check::default();
     let text = check.text("text", &edit.text, max::STEP);
     check.finish()?;
-    let Some(peek) = find(txn, edit.id).await? else {
+    let Some(current) = find(txn, edit.id).await? else {
         return Err(WriteError::not_found("id", "step"));
     };
-    if peek.version != edit.version {
-        return Err(super::conflict(
-            "version",
-            edit.version,
-            Some(peek.version),
-            "step",
-        ));
-    }
-    let claim_id = claim_of(txn, peek.mechanism_id).await?;
-    if peek.text == text {
-        return Ok(Applied::unchanged(
-            Subject::new("MechanismStep", peek.id),
-            claim_id,
-        ));
-    }
-    let current = claim_version(txn, edit.id, edit.version, "id").await?;
-    mechanism_step::Entity::update_many()
-        .col_expr(mechanism_step::Column::Text, Expr::value(text.clone()))
-        .filter(mechanism_step::Column::Id.eq(edit.id))
-        .exec(txn)
-        .await?;
-    let event = EventDraft {
-        action: "step.updated",
+    let claim_id = claim_of(txn, current.mechanism_id).await?;
+    let snapshot = |text: &str| Map::from_iter([("text".to_owned(), Value::from(text))]);
+    let edit = Edit {
         subject: Subject::new("MechanismStep", current.id),
         claim_id,
-        before: Some(json!({ "text": current.text })),
-        after: Some(json!({ "text": text })),
+        what: "step",
+        action: "step.updated",
+        based_on: edit.version,
+        version: current.version,
+        before: snapshot(&current.text),
+        after: snapshot(&text),
     };
-    Ok(record(txn, author, event, false).await?)
+    apply_edit(txn, author, edit, || {
+        mechanism_step::Entity::update_many()
+            .col_expr(mechanism_step::Column::Text, Expr::value(text.clone()))
+    })
+    .await
 }
 
 /// Moves a step to another position in its mechanism; the steps between shift by one.

@@ -7,7 +7,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, N
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, changed, max, record};
+use super::{Applied, Author, Check, EventDraft, FieldErrorCode, Subject, WriteError, max, record};
+use super::{Edit, apply_edit};
 
 /// A study's bibliographic facts, keyed by its DOI. When the DOI already has a study, `version` must
 /// name the version the caller saw, and the facts replace the stored ones.
@@ -162,37 +163,28 @@ pub async fn upsert(
                     ),
                 ));
             };
-            if current.version != version {
-                return Err(super::conflict(
-                    "version",
-                    version,
-                    Some(current.version),
-                    "study",
-                ));
-            }
-            let Some((before, after)) =
-                changed(&snapshot(&current, doi.as_str()), &snapshot(&next, doi.as_str()))
-            else {
-                return Ok(Applied::unchanged(Subject::new("Study", current.id), None));
-            };
-            let update = study::Entity::update_many()
-                .col_expr(study::Column::TitleFolded, Expr::value(fold(&next.title)))
-                .col_expr(study::Column::Title, Expr::value(next.title))
-                .col_expr(study::Column::Journal, Expr::value(next.journal))
-                .col_expr(study::Column::Year, Expr::value(next.year))
-                .col_expr(study::Column::Design, Expr::value(next.design.name()))
-                .col_expr(study::Column::Authors, Expr::value(next.authors))
-                .col_expr(study::Column::SampleSize, Expr::value(next.sample_size))
-                .col_expr(study::Column::Retracted, Expr::value(next.retracted));
-            super::update_versioned(txn, update, current.id, version, "study").await?;
-            let event = EventDraft {
-                action: "study.updated",
+            let edit = Edit {
                 subject: Subject::new("Study", current.id),
                 claim_id: None,
-                before: Some(before),
-                after: Some(after),
+                what: "study",
+                action: "study.updated",
+                based_on: version,
+                version: current.version,
+                before: snapshot(&current, doi.as_str()),
+                after: snapshot(&next, doi.as_str()),
             };
-            Ok(record(txn, author, event, false).await?)
+            apply_edit(txn, author, edit, || {
+                study::Entity::update_many()
+                    .col_expr(study::Column::TitleFolded, Expr::value(fold(&next.title)))
+                    .col_expr(study::Column::Title, Expr::value(next.title))
+                    .col_expr(study::Column::Journal, Expr::value(next.journal))
+                    .col_expr(study::Column::Year, Expr::value(next.year))
+                    .col_expr(study::Column::Design, Expr::value(next.design.name()))
+                    .col_expr(study::Column::Authors, Expr::value(next.authors))
+                    .col_expr(study::Column::SampleSize, Expr::value(next.sample_size))
+                    .col_expr(study::Column::Retracted, Expr::value(next.retracted))
+            })
+            .await
         }
     }
 }
