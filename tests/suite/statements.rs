@@ -162,3 +162,56 @@ async fn a_claim_with_nothing_under_it_reads_as_empty_through_the_prefetcher_and
     assert_eq!(prefetched["claim"]["evidence"]["totalCount"], 0);
     assert_eq!(prefetched["claim"]["synthesis"]["studyCount"], 0);
 }
+
+/// Selections on a DOI, from its study to the claims that cite it, with fragments and aliases.
+const DOI_PARTS: &[&str] = &[
+    "value",
+    "study { title year design }",
+    "citedBy { totalCount edges { cursor node { position text } } }",
+    "citedBy { nodes { id mechanism { rank summary } } }",
+    "citedBy(first: 3, after: null) { edges { node { mechanism { claim { slug statement } } } } pageInfo { hasNextPage endCursor } }",
+    "s: study { title } c: citedBy(last: 2) { edges { node { ...Up } } }",
+];
+
+#[tokio::test]
+async fn a_doi_walk_is_one_statement_and_reads_what_the_loaders_read() {
+    let app = TestApp::seeded().await;
+    app.load_generated(3).await;
+    let doi = "10.3390/jfmk11010080";
+    let id = app
+        .data(
+            "query($v: String!) { doi(value: $v) { id } }",
+            json!({ "v": doi }),
+        )
+        .await["doi"]["id"]
+        .clone();
+    let fragment = "fragment Up on MechanismStep { position mechanism { rank claim { slug } } }";
+    for part in DOI_PARTS {
+        let fragment = if part.contains("...Up") { fragment } else { "" };
+        // `doi(value:)` walks in one statement; `node(id:)` resolves the same DOI through the loaders.
+        let before = app.statements();
+        let walked = app
+            .data(
+                &format!("query($v: String!) {{ doi(value: $v) {{ {part} }} }} {fragment}"),
+                json!({ "v": doi }),
+            )
+            .await;
+        let cost = app.statements() - before;
+        let loaded = app
+            .data(
+                &format!("query($id: ID!) {{ node(id: $id) {{ ... on Doi {{ {part} }} }} }} {fragment}"),
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(walked["doi"], loaded["node"], "{part}");
+        assert_eq!(cost, 1, "{part} cost {cost} statements");
+    }
+    assert_eq!(
+        app.data(
+            "query($v: String!) { doi(value: $v) { citedBy { totalCount } } }",
+            json!({ "v": "10.1000/not-in-the-graph" })
+        )
+        .await,
+        json!({ "doi": null })
+    );
+}

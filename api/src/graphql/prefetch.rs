@@ -21,8 +21,8 @@ use entity::{claim, mechanism, study};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::RequestLoader;
 use crate::graphql::loaders::{
-    DoiById, DoisCitedByStep, EvidenceByClaim, MechanismStepsByMechanism, MechanismsByClaim,
-    StudiesCitedByClaim, StudyByDoi, StudyById,
+    ClaimById, DoiById, DoisCitedByStep, EvidenceByClaim, MechanismById, MechanismStepsByMechanism,
+    MechanismStepsCitingDoi, MechanismsByClaim, StudiesCitedByClaim, StudyByDoi, StudyById,
 };
 use crate::store::Store;
 use crate::store::statements::ClaimKeys;
@@ -30,6 +30,7 @@ use crate::store::trees::{
     EvidenceTreeRow, MechanismDepth, MechanismTrees, claim_page_by_slug, load_evidence_trees,
     load_mechanism_trees, load_studies_cited_by_claims,
 };
+use crate::store::walks::{Citing, CitingStep, DoiDepth};
 
 /// A selection the plan can be read from: async-graphql's look-ahead while resolving, or a
 /// compiled document's selection (see [`super::compiled`]).
@@ -385,6 +386,74 @@ async fn feed_cited(loader: &RequestLoader, claims: &[i32], rows: Vec<(i32, stud
         .feed_many(ids.into_iter().map(|(c, list)| (StudiesCitedByClaim(c), list)))
         .await;
     loader.feed_many(studies).await;
+}
+
+/// How far a DOI's selection reaches: its study, its citing steps (`citedBy`), their mechanisms
+/// and those mechanisms' claims.
+fn doi_depth(doi: &Lookahead<'_>) -> DoiDepth {
+    let cited = doi.field("citedBy");
+    let steps = [cited.field("edges").field("node"), cited.field("nodes")];
+    let mechanisms: Vec<Lookahead<'_>> = steps.iter().map(|s| s.field("mechanism")).collect();
+    let claims: Vec<Lookahead<'_>> = mechanisms.iter().map(|m| m.field("claim")).collect();
+    let citing = if any(&claims) {
+        Some(Citing::Claims)
+    } else if any(&mechanisms) {
+        Some(Citing::Mechanisms)
+    } else if cited.exists() {
+        Some(Citing::Steps)
+    } else {
+        None
+    };
+    DoiDepth {
+        study: doi.field("study").exists(),
+        citing,
+    }
+}
+
+/// The DOI with this normalised value, with what `doi` (its selection) asks of its study and its
+/// citing steps read in the same statement and put in the loader's cache, so the resolvers below
+/// it only read the cache: a DOI walk is one statement, not one per level.
+pub async fn doi_with_walk(
+    loader: &RequestLoader,
+    doi: &Lookahead<'_>,
+    value: &str,
+) -> ApiResult<Option<entity::doi::Model>> {
+    let depth = doi_depth(doi);
+    let store = loader.loader();
+    if depth
+        == (DoiDepth {
+            study: false,
+            citing: None,
+        })
+    {
+        return Ok(store.doi_by_value(value).await?);
+    }
+    let Some(walk) = Box::pin(store.doi_walk(value, depth)).await? else {
+        return Ok(None);
+    };
+    let id = walk.doi.id;
+    if let Some(study) = walk.study {
+        loader.feed_one(StudyByDoi(id), study).await;
+    }
+    if let Some(citing) = walk.citing {
+        let mut steps = Vec::with_capacity(citing.len());
+        let mut mechanisms = Vec::new();
+        let mut claims = Vec::new();
+        for CitingStep {
+            step,
+            mechanism,
+            claim,
+        } in citing
+        {
+            steps.push(step);
+            mechanisms.extend(mechanism.map(|m| (MechanismById(m.id), m)));
+            claims.extend(claim.map(|c| (ClaimById(c.id), c)));
+        }
+        loader.feed_one(MechanismStepsCitingDoi(id), steps).await;
+        loader.feed_many(mechanisms).await;
+        loader.feed_many(claims).await;
+    }
+    Ok(Some(walk.doi))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::graphql::enums::{OrderDirection, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::limits::NODE_IDS;
 use crate::graphql::loaders::StudyById;
-use crate::graphql::prefetch::{claim_by_slug_with_page, prefetch_claims};
+use crate::graphql::prefetch::{claim_by_slug_with_page, doi_with_walk, prefetch_claims};
 use crate::graphql::rate_limit::RateLimit;
 use crate::graphql::types::Node;
 use crate::graphql::types::curation::{contributions_page, events_page};
@@ -120,10 +120,7 @@ impl Query {
     ) -> async_graphql::Result<Option<Doi>> {
         let parsed = DoiValue::parse(&value)
             .map_err(|reason| ApiError::bad_input("value", format!("{value:?} is not a DOI: {reason}")))?;
-        let row = store(ctx)?
-            .doi_by_value(parsed.as_str())
-            .await
-            .map_err(ApiError::from)?;
+        let row = doi_with_walk(loader(ctx)?, &ctx.look_ahead(), parsed.as_str()).await?;
         Ok(row.map(Doi))
     }
 

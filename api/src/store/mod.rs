@@ -9,6 +9,8 @@
 //!   id, and each relation by its parents (a claim's mechanisms, a DOI's citing steps, ...).
 //! - [`trees`]: several relations of a list of claims as one joined statement, and a whole claim
 //!   page as one statement.
+//! - [`walks`]: a DOI with its study and the steps citing it, their mechanisms and claims, as one
+//!   statement (the walk integrations take from a DOI to the claims that rest on it).
 //! - [`lists`]: pages of the lists the schema offers (claims, studies, events, contributions),
 //!   read by keyset, their filters and their counts; single look-ups (a DOI by its value) and the
 //!   visible ids of a type.
@@ -25,6 +27,7 @@ pub mod relations;
 pub mod rows;
 pub mod statements;
 pub mod trees;
+pub mod walks;
 
 use std::sync::Arc;
 

@@ -14,6 +14,8 @@ pub(super) const STEP: &str = "ms_";
 pub(super) const DOI: &str = "d_";
 pub(super) const STUDY: &str = "s_";
 pub(super) const EVIDENCE: &str = "e_";
+/// A claim reached from another table (a DOI walk's claims); a claim page's own claim has none.
+pub(super) const CLAIM: &str = "cl_";
 /// The evidence's study and DOI in a claim page's statement, whose mechanisms' studies and DOIs
 /// have [`STUDY`] and [`DOI`].
 pub(super) const EVIDENCE_STUDY: &str = "es_";

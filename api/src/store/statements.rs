@@ -29,6 +29,7 @@ pub(super) enum Shape {
         evidence: Option<(bool, bool)>,
         depth: Option<MechanismDepth>,
     },
+    DoiWalk(crate::store::walks::DoiDepth),
 }
 
 /// How a joined statement names its claims: see [`ClaimKeys`].
