@@ -134,16 +134,31 @@ impl StudyFilter {
 }
 
 /// Rows strictly after (`forward`) or before `key` in ascending (`column`, id) order.
+///
+/// The first term (`column >= value`, or `<=`) says nothing the second does not, but it is the one
+/// a database can start an index scan at: without it PostgreSQL reads the sort index from its
+/// first row and filters every row before the cursor out (the benchmark's 20-claim list spent 3×
+/// the statement's database time on a page in the middle of 10,000 claims).
 fn beyond<C: ColumnTrait>(column: C, id: C, key: ClaimSeek, forward: bool) -> Condition {
     let value = Value::from(key.value);
-    let (past, past_id) = if forward {
-        (Expr::col(column).gt(value.clone()), Expr::col(id).gt(key.id))
+    let (from, past, past_id) = if forward {
+        (
+            Expr::col(column).gte(value.clone()),
+            Expr::col(column).gt(value.clone()),
+            Expr::col(id).gt(key.id),
+        )
     } else {
-        (Expr::col(column).lt(value.clone()), Expr::col(id).lt(key.id))
+        (
+            Expr::col(column).lte(value.clone()),
+            Expr::col(column).lt(value.clone()),
+            Expr::col(id).lt(key.id),
+        )
     };
-    Condition::any()
-        .add(past)
-        .add(Condition::all().add(Expr::col(column).eq(value)).add(past_id))
+    Condition::all().add(from).add(
+        Condition::any()
+            .add(past)
+            .add(Condition::all().add(Expr::col(column).eq(value)).add(past_id)),
+    )
 }
 
 /// Reads one page of `select` in ascending id order (descending when paging backwards), one row
