@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use api::domain::generate::{GenerateOptions, generate};
 use api::graphql::loaders::{
     ClaimKeys, Db, MechanismDepth, claim_page_by_slug, load_evidence_trees, load_mechanism_trees,
     load_studies_cited_by_claims,
@@ -14,6 +13,7 @@ use api::reads::postgres::PgReads;
 use api::reads::sqlite::SqliteReads;
 use entity::claim;
 use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder, Value};
+use seeds::generate::{GenerateOptions, generate};
 use tests::{SEED_SLUG, TestApp};
 
 /// The claim with `slug`, alone: a claim page's statement with no branch.
