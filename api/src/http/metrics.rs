@@ -4,6 +4,9 @@
 //!
 //! Operation names come from clients, so they are sanitised and capped: past [`MAX_OPERATIONS`]
 //! distinct names, new ones are counted as `_other`, and the series count stays bounded.
+//!
+//! A labelled family with no series yet (no error counted since the start) prints nothing, not even
+//! its `# HELP` and `# TYPE` lines, as the crate's encoder does; Prometheus reads it as absent.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
