@@ -368,7 +368,7 @@ pub enum Command {
         #[arg(long)]
         claims: usize,
         /// The random seed.
-        #[arg(long, default_value_t = crate::domain::generate::DEFAULT_SEED)]
+        #[arg(long, default_value_t = seeds::generate::DEFAULT_SEED)]
         seed: u64,
     },
     /// Manage users.

@@ -6,13 +6,13 @@
 use anyhow::Context;
 use api::config::{Cli, Command, LogFormat, MigrateDirection, TokenCommand, UserCommand};
 use api::domain::accounts;
-use api::domain::generate::{GenerateError, GenerateOptions, generate};
 use api::domain::seed::load_seed_files;
 use api::http::serve::{self, OpenFiles, Stopped};
 use api::{AppState, build_app, build_schema, db};
 
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
+use seeds::generate::{GenerateError, GenerateOptions, generate};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc rather than the system allocator: serving a page allocates and frees thousands of small

@@ -1,5 +1,6 @@
 //! The claim graph's seed data: human-editable TOML files in `seeds/data`, one per claim page, and
-//! the reader that turns them into checked values for the loader (`claimgraph seed [PATH]`).
+//! the reader that turns them into checked values for the loader (`claimgraph seed [PATH]`); and a
+//! synthetic graph of N claims for benchmarks (`claimgraph generate`).
 //!
 //! Reading is all-or-nothing and never stops at the first mistake: a file is read whole, every
 //! problem is collected with its file, line, column and place in the data, and any problem makes
@@ -13,9 +14,15 @@
 //! - `across`: the checks that need every file of a load: slugs and studies defined twice, and
 //!   evidence naming a study that no file defines.
 //! - [`problem`]: [`Problem`] and [`Report`], and how a byte offset becomes `line:column`.
+//! - [`generate`]: a deterministic synthetic graph of N claims shaped like the seed page, bulk-written
+//!   straight into the tables, for benchmarks and load tests.
+//!
+//! Loading the files is the API crate's (`api::domain::seed`): it writes through the domain's one
+//! write path, which lives there. Generating needs no write rule, so it lives here, beside the data.
 
 use std::path::{Path, PathBuf};
 
+pub mod generate;
 pub mod model;
 pub mod problem;
 

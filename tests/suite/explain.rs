@@ -8,8 +8,8 @@
 //! the path the planner takes. At this size a scan of any of these tables costs far more than the
 //! few index look-ups a page needs, so a sequential scan here means a statement with no usable index.
 
-use api::domain::generate::{GenerateOptions, generate, slug};
 use sea_orm::{ConnectionTrait, Statement};
+use seeds::generate::{GenerateOptions, generate, slug};
 use serde_json::json;
 use tests::{CLAIM_PAGE, FROM_DOI, TestApp};
 

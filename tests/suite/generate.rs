@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use api::domain::generate::{GenerateError, GenerateOptions, SENTENCE_LENGTH, generate, slug};
 use entity::prelude::Claim;
 use sea_orm::{EntityTrait, PaginatorTrait};
+use seeds::generate::{GenerateError, GenerateOptions, SENTENCE_LENGTH, generate, slug};
 use serde_json::{Value, json};
 use tests::{CLAIM_PAGE, SEED_SLUG, TestApp};
 

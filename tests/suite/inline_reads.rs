@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use api::domain::generate::{GenerateOptions, generate};
 use api::store::Store;
 use api::store::reads::Reads;
 use api::store::reads::postgres::PgReads;
@@ -16,6 +15,7 @@ use api::store::trees::{
 };
 use entity::claim;
 use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder, Value};
+use seeds::generate::{GenerateOptions, generate};
 use tests::{SEED_SLUG, TestApp};
 
 /// The claim with `slug`, alone: a claim page's statement with no branch.

@@ -158,10 +158,10 @@ async fn title_contains_follows_the_same_rule() {
 
 #[tokio::test]
 async fn the_seed_loader_and_generate_write_the_folded_texts_too() {
-    use api::domain::generate::{GenerateOptions, generate};
     use entity::values::fold;
     use entity::{claim, study};
     use sea_orm::EntityTrait;
+    use seeds::generate::{GenerateOptions, generate};
     let app = TestApp::seeded().await;
     generate(&app.db, &GenerateOptions::new(3, 7))
         .await

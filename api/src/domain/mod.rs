@@ -4,7 +4,6 @@
 //! - [`accounts`]: users and their hashed API tokens.
 //! - [`caller`]: who sent a request, as a writer and as a reader.
 //! - [`evidence_needs`]: the gold-standard evidence ladder computed from a claim's PICO.
-//! - [`generate`]: a deterministic synthetic graph of N claims, bulk-written, for benchmarks.
 //! - [`seed`]: loading validated seed files into the database, idempotently, in one transaction.
 //! - [`visibility`]: who may see which contributions, events and users, as SQL conditions the reads
 //!   apply.
@@ -14,7 +13,6 @@
 pub mod accounts;
 pub mod caller;
 pub mod evidence_needs;
-pub mod generate;
 pub mod seed;
 pub mod visibility;
 pub mod write;

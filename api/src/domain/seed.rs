@@ -1,4 +1,5 @@
-//! Loads validated seed files (see the `seeds` crate) into the database.
+//! Loads validated seed files (see the `seeds` crate) into the database. It lives here, not in the
+//! seeds crate, because it writes through [`super::write`], which that crate sits below.
 //!
 //! The loader writes every row through the domain's write functions ([`super::write`]), as the
 //! system actor, so seeded rows get the same checks, versions and events as a curator's edits:

@@ -1,18 +1,26 @@
-//! `/metrics` in Prometheus' text format: GraphQL requests by operation and outcome, their latency,
-//! errors by code, and the database pool's use.
+//! `/metrics` in Prometheus' text format (version 0.0.4), kept and encoded by `prometheus-client`,
+//! the Prometheus project's Rust client: GraphQL requests by operation and outcome, their latency,
+//! errors by code, and the database pool's and the server loop's counts, read at each scrape.
 //!
 //! Operation names come from clients, so they are sanitised and capped: past [`MAX_OPERATIONS`]
 //! distinct names, new ones are counted as `_other`, and the series count stays bounded.
+//!
+//! A labelled family with no series yet (no error counted since the start) prints nothing, not even
+//! its `# HELP` and `# TYPE` lines, as the crate's encoder does; Prometheus reads it as absent.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use sea_orm::DatabaseConnection;
 
 use super::AppState;
@@ -40,6 +48,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    const ALL: [Outcome; 4] = [Outcome::Ok, Outcome::Error, Outcome::Refused, Outcome::Timeout];
+
     fn label(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
@@ -50,196 +60,216 @@ impl Outcome {
     }
 }
 
-#[derive(Default)]
-struct Histogram {
-    buckets: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: String,
+    outcome: &'static str,
 }
 
-#[derive(Default)]
-struct Counters {
-    requests: BTreeMap<(String, Outcome), u64>,
-    errors: BTreeMap<String, u64>,
-    latency: Histogram,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabels {
+    code: String,
 }
 
-/// The server's counters; one per app, shared by its handlers.
-#[derive(Default)]
+/// The server's counters; one per app, shared by its handlers. On the request path a request costs
+/// a shared (read) lock on the requests family's map, an atomic add, and the histogram's own short
+/// lock; a name seen for the first time takes the map's write lock once.
 pub struct Metrics {
-    counters: Mutex<Counters>,
+    /// What the request path updates; everything read at a scrape is added then (see [`scraped`]).
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    errors: Family<ErrorLabels, Counter>,
+    duration: Histogram,
     /// Requests answered from a compiled claim page (see `graphql::compiled`), not the executor.
-    compiled_pages: AtomicU64,
+    compiled_pages: Counter,
+    /// Distinct operation names in `requests`, for the cap.
+    operations: AtomicUsize,
     /// What the server loop counts (see `http::serve`); the binary hands these to it.
     pub connections: Arc<ConnectionCounters>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::default();
+        let errors = Family::default();
+        let duration = Histogram::new(BUCKETS);
+        let compiled_pages = Counter::default();
+        // The registry adds `_total` to counters' names and a full stop to each help text.
+        let mut registry = Registry::default();
+        registry.register(
+            "claimgraph_graphql_requests",
+            "GraphQL requests by operation name and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "claimgraph_graphql_errors",
+            "GraphQL errors by extensions.code",
+            errors.clone(),
+        );
+        registry.register(
+            "claimgraph_graphql_request_duration_seconds",
+            "Time to answer a GraphQL request",
+            duration.clone(),
+        );
+        registry.register(
+            "claimgraph_graphql_compiled_pages",
+            "GraphQL requests answered from a compiled claim page, without the executor",
+            compiled_pages.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            errors,
+            duration,
+            compiled_pages,
+            operations: AtomicUsize::new(0),
+            connections: Arc::default(),
+        }
+    }
 }
 
 impl Metrics {
     /// Records that a request was answered from a compiled claim page.
     pub fn record_compiled_page(&self) {
-        self.compiled_pages.fetch_add(1, Ordering::Relaxed);
+        self.compiled_pages.inc();
     }
 
     /// Records one GraphQL request.
     pub fn record(&self, operation: Option<&str>, outcome: Outcome, error_codes: &[&str], elapsed: Duration) {
-        let Ok(mut counters) = self.counters.lock() else {
-            return;
+        let labels = RequestLabels {
+            operation: sanitise(operation),
+            outcome: outcome.label(),
         };
-        let mut label = sanitise(operation);
-        let known = counters.requests.keys().any(|(name, _)| *name == label);
-        let distinct = counters
-            .requests
-            .keys()
-            .map(|(name, _)| name)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        if !known && distinct >= MAX_OPERATIONS {
-            label = "_other".to_owned();
+        // The usual case, a name and outcome counted before, takes only the map's read lock.
+        match self.requests.get(&labels) {
+            Some(counter) => {
+                counter.inc();
+            }
+            None => {
+                let labels = self.capped(labels);
+                self.requests.get_or_create(&labels).inc();
+            }
         }
-        *counters.requests.entry((label, outcome)).or_default() += 1;
         for code in error_codes {
-            *counters.errors.entry((*code).to_owned()).or_default() += 1;
+            self.errors
+                .get_or_create(&ErrorLabels {
+                    code: (*code).to_owned(),
+                })
+                .inc();
         }
-        let seconds = elapsed.as_secs_f64();
-        let latency = &mut counters.latency;
-        for (bucket, bound) in latency.buckets.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
-        }
-        latency.count += 1;
-        latency.sum += seconds;
+        self.duration.observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the pool's gauges read now and the count of requests that ran on
-    /// a validation found before.
-    fn render(&self, db: &DatabaseConnection, validations_reused: u64, db_up: Option<bool>) -> String {
+    /// `labels`, or `_other` in place of an operation name new past the cap. Two first requests of
+    /// one name at the same moment may count it twice, which only makes the cap a little stricter.
+    fn capped(&self, labels: RequestLabels) -> RequestLabels {
+        let known = Outcome::ALL.iter().any(|outcome| {
+            self.requests
+                .get(&RequestLabels {
+                    operation: labels.operation.clone(),
+                    outcome: outcome.label(),
+                })
+                .is_some()
+        });
+        let admitted = known
+            || self
+                .operations
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    (n < MAX_OPERATIONS).then_some(n + 1)
+                })
+                .is_ok();
+        if admitted {
+            labels
+        } else {
+            RequestLabels {
+                operation: "_other".to_owned(),
+                ..labels
+            }
+        }
+    }
+
+    /// The text exposition: the request path's metrics, then what `scrape` read now.
+    fn render(&self, scrape: &Scrape) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
-        if let Ok(counters) = self.counters.lock() {
-            out.push_str(
-                "# HELP claimgraph_graphql_requests_total GraphQL requests by operation name and outcome.\n",
-            );
-            out.push_str("# TYPE claimgraph_graphql_requests_total counter\n");
-            for ((operation, outcome), count) in &counters.requests {
-                let _ = writeln!(
-                    out,
-                    "claimgraph_graphql_requests_total{{operation=\"{operation}\",outcome=\"{}\"}} {count}",
-                    outcome.label()
-                );
-            }
-            out.push_str("# HELP claimgraph_graphql_errors_total GraphQL errors by extensions.code.\n");
-            out.push_str("# TYPE claimgraph_graphql_errors_total counter\n");
-            for (code, count) in &counters.errors {
-                let _ = writeln!(out, "claimgraph_graphql_errors_total{{code=\"{code}\"}} {count}");
-            }
-            out.push_str(
-                "# HELP claimgraph_graphql_request_duration_seconds Time to answer a GraphQL request.\n",
-            );
-            out.push_str("# TYPE claimgraph_graphql_request_duration_seconds histogram\n");
-            let latency = &counters.latency;
-            for (bucket, bound) in latency.buckets.iter().zip(BUCKETS) {
-                let _ = writeln!(
-                    out,
-                    "claimgraph_graphql_request_duration_seconds_bucket{{le=\"{bound}\"}} {bucket}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "claimgraph_graphql_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
-                latency.count
-            );
-            let _ = writeln!(
-                out,
-                "claimgraph_graphql_request_duration_seconds_sum {}",
-                latency.sum
-            );
-            let _ = writeln!(
-                out,
-                "claimgraph_graphql_request_duration_seconds_count {}",
-                latency.count
-            );
-        }
-        out.push_str(
-            "# HELP claimgraph_graphql_validations_reused_total GraphQL requests that ran on the validation of an earlier request of the same document.\n",
-        );
-        out.push_str("# TYPE claimgraph_graphql_validations_reused_total counter\n");
-        let _ = writeln!(
-            out,
-            "claimgraph_graphql_validations_reused_total {validations_reused}"
-        );
-        out.push_str(
-            "# HELP claimgraph_graphql_compiled_pages_total GraphQL requests answered from a compiled claim page, without the executor.\n",
-        );
-        out.push_str("# TYPE claimgraph_graphql_compiled_pages_total counter\n");
-        let _ = writeln!(
-            out,
-            "claimgraph_graphql_compiled_pages_total {}",
-            self.compiled_pages.load(Ordering::Relaxed)
-        );
-        out.push_str(
-            "# HELP claimgraph_db_up Whether the database answered a ping within the readiness timeout, asked for this scrape (1 yes, 0 no).\n",
-        );
-        out.push_str("# TYPE claimgraph_db_up gauge\n");
-        let _ = writeln!(out, "claimgraph_db_up {}", u8::from(db_up == Some(true)));
-        let (size, idle) = pool_use(db);
-        out.push_str(
-            "# HELP claimgraph_db_pool_connections Connections the pool holds, as the pool knows them: one the database or the network dropped counts until the pool next uses it (see claimgraph_db_up).\n",
-        );
-        out.push_str("# TYPE claimgraph_db_pool_connections gauge\n");
-        let _ = writeln!(out, "claimgraph_db_pool_connections {size}");
-        out.push_str(
-            "# HELP claimgraph_db_pool_idle_connections Held connections not lent out; not checked, so during an outage dead connections count here until used.\n",
-        );
-        out.push_str("# TYPE claimgraph_db_pool_idle_connections gauge\n");
-        let _ = writeln!(out, "claimgraph_db_pool_idle_connections {idle}");
-        self.render_connections(&mut out);
-        out
+        prometheus_text::encode(&mut out, &self.registry)?;
+        prometheus_text::encode(&mut out, &scraped(scrape, &self.connections))?;
+        Ok(out)
     }
+}
 
-    /// The server loop's connection gauges and counters.
-    fn render_connections(&self, out: &mut String) {
-        let c = &self.connections;
-        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-        out.push_str("# HELP claimgraph_http_connections_open HTTP connections being served.\n");
-        out.push_str("# TYPE claimgraph_http_connections_open gauge\n");
-        let _ = writeln!(out, "claimgraph_http_connections_open {}", read(&c.open));
-        for (name, help, counter) in [
-            (
-                "claimgraph_http_connections_refused_total",
-                "Connections closed on arrival because the connection cap was reached.",
-                &c.refused,
-            ),
-            (
-                "claimgraph_http_header_timeouts_total",
-                "Connections closed because a request's headers did not arrive in time.",
-                &c.header_timeouts,
-            ),
-            (
-                "claimgraph_http_body_timeouts_total",
-                "Requests answered 408 because their body did not arrive in time.",
-                &c.body_timeouts,
-            ),
-            (
-                "claimgraph_http_idle_closed_total",
-                "Kept-alive connections closed after waiting too long for a next request.",
-                &c.idle_closed,
-            ),
-            (
-                "claimgraph_http_write_timeouts_total",
-                "Connections closed because their client did not take an answer in time.",
-                &c.write_timeouts,
-            ),
-            (
-                "claimgraph_http_accept_errors_total",
-                "Failed accepts for want of a resource (descriptors, memory), each followed by a pause.",
-                &c.accept_errors,
-            ),
-        ] {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {}", read(counter));
-        }
+/// The values a scrape reads from elsewhere: the engine, the readiness probe and the pool.
+struct Scrape {
+    validations_reused: u64,
+    db_up: Option<bool>,
+    /// (open, idle) connections of the pool.
+    pool: (u32, usize),
+}
+
+/// A registry of the values read at this scrape, as constant metrics.
+fn scraped(scrape: &Scrape, connections: &ConnectionCounters) -> Registry {
+    let mut registry = Registry::default();
+    registry.register(
+        "claimgraph_graphql_validations_reused",
+        "GraphQL requests that ran on the validation of an earlier request of the same document",
+        ConstCounter::new(scrape.validations_reused),
+    );
+    registry.register(
+        "claimgraph_db_up",
+        "Whether the database answered a ping within the readiness timeout, asked for this scrape (1 yes, 0 no)",
+        ConstGauge::new(u32::from(scrape.db_up == Some(true))),
+    );
+    let (size, idle) = scrape.pool;
+    registry.register(
+        "claimgraph_db_pool_connections",
+        "Connections the pool holds, as the pool knows them: one the database or the network dropped counts until the pool next uses it (see claimgraph_db_up)",
+        ConstGauge::new(size),
+    );
+    registry.register(
+        "claimgraph_db_pool_idle_connections",
+        "Held connections not lent out; not checked, so during an outage dead connections count here until used",
+        ConstGauge::new(idle),
+    );
+    let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+    registry.register(
+        "claimgraph_http_connections_open",
+        "HTTP connections being served",
+        ConstGauge::new(read(&connections.open)),
+    );
+    for (name, help, counter) in [
+        (
+            "claimgraph_http_connections_refused",
+            "Connections closed on arrival because the connection cap was reached",
+            &connections.refused,
+        ),
+        (
+            "claimgraph_http_header_timeouts",
+            "Connections closed because a request's headers did not arrive in time",
+            &connections.header_timeouts,
+        ),
+        (
+            "claimgraph_http_body_timeouts",
+            "Requests answered 408 because their body did not arrive in time",
+            &connections.body_timeouts,
+        ),
+        (
+            "claimgraph_http_idle_closed",
+            "Kept-alive connections closed after waiting too long for a next request",
+            &connections.idle_closed,
+        ),
+        (
+            "claimgraph_http_write_timeouts",
+            "Connections closed because their client did not take an answer in time",
+            &connections.write_timeouts,
+        ),
+        (
+            "claimgraph_http_accept_errors",
+            "Failed accepts for want of a resource (descriptors, memory), each followed by a pause",
+            &connections.accept_errors,
+        ),
+    ] {
+        registry.register(name, help, ConstCounter::new(read(counter)));
     }
+    registry
 }
 
 /// (open, idle) connections of the pool behind `db`.
@@ -274,20 +304,32 @@ fn sanitise(operation: Option<&str>) -> String {
 /// `claimgraph_db_up` is never older than the scrape.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     state.probe.answers(&state.db).await;
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(
-            &state.db,
-            state.engine.validations_reused(),
-            state.probe.last_answer(),
-        ),
-    )
-        .into_response()
+    let scrape = Scrape {
+        validations_reused: state.engine.validations_reused(),
+        db_up: state.probe.last_answer(),
+        pool: pool_use(&state.db),
+    };
+    match state.metrics.render(&scrape) {
+        Ok(text) => ([(header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)], text).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot encode the metrics");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rendered(metrics: &Metrics) -> String {
+        let scrape = Scrape {
+            validations_reused: 4,
+            db_up: Some(true),
+            pool: (2, 1),
+        };
+        metrics.render(&scrape).unwrap_or_default()
+    }
 
     #[test]
     fn operation_labels_are_sanitised() {
@@ -307,11 +349,58 @@ mod tests {
                 Duration::from_millis(1),
             );
         }
-        let counters = metrics
-            .counters
-            .lock()
-            .map(|c| c.requests.len())
-            .unwrap_or_default();
-        assert_eq!(counters, MAX_OPERATIONS + 1);
+        // A known name keeps its label under another outcome.
+        metrics.record(Some("Op0"), Outcome::Error, &[], Duration::ZERO);
+        let text = rendered(&metrics);
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("claimgraph_graphql_requests_total{"))
+            .count();
+        assert_eq!(series, MAX_OPERATIONS + 2, "{text}");
+        for line in [
+            "claimgraph_graphql_requests_total{operation=\"_other\",outcome=\"ok\"} 5",
+            "claimgraph_graphql_requests_total{operation=\"Op0\",outcome=\"error\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_exposition_keeps_the_names_types_and_help_it_had() {
+        let metrics = Metrics::default();
+        metrics.record(
+            Some("ClaimPage"),
+            Outcome::Error,
+            &["BAD_USER_INPUT"],
+            Duration::from_millis(3),
+        );
+        metrics.record_compiled_page();
+        let text = rendered(&metrics);
+        for line in [
+            "# HELP claimgraph_graphql_requests_total GraphQL requests by operation name and outcome.",
+            "# TYPE claimgraph_graphql_requests_total counter",
+            "claimgraph_graphql_requests_total{operation=\"ClaimPage\",outcome=\"error\"} 1",
+            "# TYPE claimgraph_graphql_errors_total counter",
+            "claimgraph_graphql_errors_total{code=\"BAD_USER_INPUT\"} 1",
+            "# TYPE claimgraph_graphql_request_duration_seconds histogram",
+            "claimgraph_graphql_request_duration_seconds_bucket{le=\"0.0025\"} 0",
+            "claimgraph_graphql_request_duration_seconds_bucket{le=\"0.005\"} 1",
+            "claimgraph_graphql_request_duration_seconds_bucket{le=\"10\"} 1",
+            "claimgraph_graphql_request_duration_seconds_bucket{le=\"+Inf\"} 1",
+            "claimgraph_graphql_request_duration_seconds_count 1",
+            "claimgraph_graphql_compiled_pages_total 1",
+            "claimgraph_graphql_validations_reused_total 4",
+            "# TYPE claimgraph_db_up gauge",
+            "claimgraph_db_up 1",
+            "claimgraph_db_pool_connections 2",
+            "claimgraph_db_pool_idle_connections 1",
+            "claimgraph_http_connections_open 0",
+            "# TYPE claimgraph_http_accept_errors_total counter",
+            "claimgraph_http_accept_errors_total 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        }
+        assert!(!text.contains("_total_total") && !text.contains(".."), "{text}");
+        assert!(!text.contains("# EOF"), "{text}");
     }
 }

@@ -2,6 +2,7 @@
 //! `Accept` allows (<https://graphql.github.io/graphql-over-http/draft/#sec-Accept>).
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use mediatype::{MediaType as Range, MediaTypeList, ReadParams, names};
 
 /// The two media types a GraphQL response can be sent as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,15 +15,7 @@ pub(super) enum MediaType {
 }
 
 impl MediaType {
-    const GRAPHQL_RESPONSE: &'static str = "application/graphql-response+json";
     pub(super) const JSON: &'static str = "application/json";
-
-    pub(super) fn essence(self) -> &'static str {
-        match self {
-            MediaType::GraphqlResponse => Self::GRAPHQL_RESPONSE,
-            MediaType::Json => Self::JSON,
-        }
-    }
 
     // As the spec's reference implementation sends them: JSON is always UTF-8, and says so.
     pub(super) fn content_type(self) -> HeaderValue {
@@ -39,13 +32,17 @@ impl MediaType {
 /// server (<https://graphql.github.io/graphql-over-http/draft/#sec-Accept>), and clients written
 /// before it, like the `graphql-http` audit, expect JSON. `application/graphql-response+json` is
 /// chosen when the client names it with a quality at least that of `application/json`.
+///
+/// The `mediatype` crate reads the entries (RFC 9110's media ranges, parameters and quoted strings);
+/// an entry it cannot read, or whose quality is not a number from 0 to 1, is ignored, and an `Accept`
+/// with no readable entry counts as none (RFC 9110 lets a server disregard an invalid `Accept`).
 pub(super) fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
-    let ranges: Vec<(&str, f32)> = headers
+    let ranges: Vec<(Range<'_>, f32)> = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(media_range)
+        .flat_map(MediaTypeList::new)
+        .filter_map(|entry| weighted(entry.ok()?))
         .collect();
     if ranges.is_empty() {
         return Some(MediaType::Json);
@@ -62,46 +59,45 @@ pub(super) fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     }
 }
 
-/// One `Accept` entry as its media range and quality; a quality that does not parse drops the
-/// entry.
-pub(super) fn media_range(entry: &str) -> Option<(&str, f32)> {
-    let mut parts = entry.split(';');
-    let range = parts.next()?.trim();
-    if range.is_empty() {
-        return None;
-    }
-    let mut q = 1.0;
-    for parameter in parts {
-        if let Some((name, value)) = parameter.split_once('=')
-            && name.trim().eq_ignore_ascii_case("q")
-        {
-            q = value
-                .trim()
-                .parse::<f32>()
-                .ok()
-                .filter(|q| (0.0..=1.0).contains(q))?;
-        }
-    }
+/// A media range with its quality (1 when it gives none); `None` when the quality does not parse.
+fn weighted(range: Range<'_>) -> Option<(Range<'_>, f32)> {
+    let q = match range.get_param(names::Q) {
+        None => 1.0,
+        Some(value) => value
+            .as_str()
+            .parse::<f32>()
+            .ok()
+            .filter(|q| (0.0..=1.0).contains(q))?,
+    };
     Some((range, q))
+}
+
+/// How closely `range` names `media`: 3 exactly, 2 as `application/*`, 1 as `*/*`, `None` not at
+/// all. Names compare without regard to case.
+fn specificity(range: &Range<'_>, media: MediaType) -> Option<u8> {
+    let (subtype, suffix) = match media {
+        MediaType::GraphqlResponse => ("graphql-response", Some(names::JSON)),
+        MediaType::Json => ("json", None),
+    };
+    if range.ty == names::_STAR && range.subty == names::_STAR {
+        Some(1)
+    } else if range.ty != names::APPLICATION {
+        None
+    } else if range.subty == names::_STAR {
+        Some(2)
+    } else if range.subty == *subtype && range.suffix == suffix {
+        Some(3)
+    } else {
+        None
+    }
 }
 
 /// The quality `ranges` give `media` from the most specific range that matches it, and whether
 /// that range names it exactly (not through a wildcard).
-pub(super) fn quality(ranges: &[(&str, f32)], media: MediaType) -> Option<(f32, bool)> {
-    let specificity = |range: &str| {
-        if range.eq_ignore_ascii_case(media.essence()) {
-            Some(3)
-        } else if range.eq_ignore_ascii_case("application/*") {
-            Some(2)
-        } else if range == "*/*" {
-            Some(1)
-        } else {
-            None
-        }
-    };
+fn quality(ranges: &[(Range<'_>, f32)], media: MediaType) -> Option<(f32, bool)> {
     ranges
         .iter()
-        .filter_map(|&(range, q)| Some((specificity(range)?, q)))
+        .filter_map(|(range, q)| Some((specificity(range, media)?, *q)))
         .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
         .map(|(specificity, q)| (q, specificity == 3))
 }
@@ -163,6 +159,29 @@ mod tests {
             Some(MediaType::GraphqlResponse)
         );
         assert_eq!(accepting("application/json;q=0"), None);
+    }
+
+    #[test]
+    fn parameters_and_quoted_commas_do_not_split_or_hide_a_range() {
+        assert_eq!(
+            accepting("text/html; note=\"a, b\", application/graphql-response+json;q=0.9"),
+            Some(MediaType::GraphqlResponse)
+        );
+        assert_eq!(
+            accepting("application/json; charset=utf-8; Q=0.4, application/graphql-response+json;q=0.3"),
+            Some(MediaType::Json)
+        );
+    }
+
+    #[test]
+    fn an_unreadable_entry_is_ignored_and_an_accept_of_none_counts_as_absent() {
+        assert_eq!(
+            accepting("application/json;q=2, application/graphql-response+json"),
+            Some(MediaType::GraphqlResponse)
+        );
+        assert_eq!(accepting("json, text/html"), None);
+        assert_eq!(accepting("not a media type"), Some(MediaType::Json));
+        assert_eq!(accepting("application/json;q=abc"), Some(MediaType::Json));
     }
 
     #[test]
