@@ -9,13 +9,18 @@
 -- `:word` for a variable wherever it stands.
 \set k random(1, :n - 20)
 WITH page AS (
-  SELECT c.id, c.slug, c.statement, c.created_at
-  FROM claim c,
-       (SELECT created_at, id FROM claim
+  -- `c.created_at >= a.created_at` adds nothing to the row comparison but lets the index on
+  -- created_at start the scan at the cursor instead of at the oldest claim.
+  SELECT p.*
+  FROM (SELECT created_at, id FROM claim
         WHERE slug = 'gen-' || lpad(:k::text, greatest(6, length(:k::text)), '0')) AS a
-  WHERE (c.created_at, c.id) > (a.created_at, a.id)
-  ORDER BY c.created_at, c.id
-  LIMIT 21
+  CROSS JOIN LATERAL (
+    SELECT c.id, c.slug, c.statement, c.created_at
+    FROM claim c
+    WHERE c.created_at >= a.created_at AND (c.created_at, c.id) > (a.created_at, a.id)
+    ORDER BY c.created_at, c.id
+    LIMIT 21
+  ) AS p
 ), shown AS (
   SELECT * FROM page ORDER BY created_at, id LIMIT 20
 )
