@@ -315,7 +315,7 @@ impl CompiledPage {
 
     /// Runs the page's statements for a request with `variables`, as [`CompiledPage::answer`]
     /// does, without writing anything: whether the claim was found with every branch read whole.
-    /// For the benchmark's database row (`tests/src/bin/page_reads.rs`).
+    /// For the benchmark's database row (`tests/bench/src/bin/page_reads.rs`).
     pub async fn read_rows(&self, db: &Store, variables: &Variables) -> ApiResult<bool> {
         Ok(matches!(self.read(db, variables).await?, Read::Found(_)))
     }
