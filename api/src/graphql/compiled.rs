@@ -345,6 +345,15 @@ impl CompiledPage {
     }
 }
 
+/// Whether the text of a query document parses and its operation `operation_name` is one this
+/// module answers (the test walking the schema for fields neither planned nor executor-only asks).
+pub fn plans(document: &str, operation_name: Option<&str>) -> bool {
+    async_graphql::parser::parse_query(document)
+        .ok()
+        .and_then(|document| CompiledPage::compile(&document, operation_name))
+        .is_some()
+}
+
 /// What reading a compiled page found.
 #[expect(
     clippy::large_enum_variant,
