@@ -83,10 +83,66 @@ query Evidence($slug: String!, $first: Int, $after: String, $last: Int, $before:
   }
 }"#;
 
+/// The list page of the benchmark (`tests/bench/shapes/list.graphql`).
+const LIST: &str = r#"
+query ClaimList($after: String) {
+  claims(first: 20, after: $after) {
+    edges { node { id slug statement evidenceCounts { supporting contradicting }
+      mechanisms { rank support label summary } } }
+    pageInfo { endCursor hasNextPage }
+  }
+}"#;
+
+/// A list page with every connection field, claims under both `edges` and `nodes`.
+const LIST_EVERY_FIELD: &str = r#"
+query Claims($first: Int, $last: Int, $after: String, $before: String) {
+  claims(first: $first, last: $last, after: $after, before: $before) {
+    __typename totalCount
+    pageInfo { __typename hasPreviousPage hasNextPage startCursor endCursor }
+    edges { __typename cursor
+      node { __typename id slug createdAt effectDirection
+        synthesis { studyCount studies { title } }
+        evidence(first: 1) { totalCount edges { node { stance study { title doi { value } } } } }
+        evidenceNeeds { rank metBy { title } } } }
+    nodes { slug mechanisms { steps { position citations { value study { title } } } } }
+  }
+}"#;
+
 /// (query, variables, whether the compiled page answers it)
-fn cases(cursor: &str) -> Vec<(&'static str, Value, bool)> {
+fn cases(cursor: &str, claim_cursor: &str) -> Vec<(&'static str, Value, bool)> {
     let slug = |s: &str| json!({ "slug": s });
     vec![
+        // Lists of claims.
+        (LIST, json!({}), true),
+        (LIST, json!({ "after": claim_cursor }), true),
+        (LIST_EVERY_FIELD, json!({ "first": 3 }), true),
+        (
+            LIST_EVERY_FIELD,
+            json!({ "last": 2, "before": claim_cursor }),
+            true,
+        ),
+        (
+            LIST_EVERY_FIELD,
+            json!({ "first": 2, "after": claim_cursor }),
+            true,
+        ),
+        (
+            r#"{ claims(first: 2, orderBy: { field: SLUG, direction: DESC }, filter: { statementContains: "CLAIM" }) { totalCount edges { cursor node { slug } } } }"#,
+            json!({}),
+            true,
+        ),
+        (
+            r#"{ claims(filter: { statementContains: "nothing like this" }) { totalCount nodes { slug } pageInfo { startCursor hasNextPage } } }"#,
+            json!({}),
+            true,
+        ),
+        (LIST_EVERY_FIELD, json!({ "first": 1000 }), false),
+        (LIST_EVERY_FIELD, json!({ "first": 1, "after": cursor }), false),
+        (
+            r#"{ claims(first: 2) { nodes { slug mechanisms { claim { slug } } } } }"#,
+            json!({}),
+            false,
+        ),
         (CLAIM_PAGE, slug(SEED_SLUG), true),
         (CLAIM_PAGE, slug("claim-002"), true),
         // The resolver trims the slug; an unknown claim is null.
@@ -156,7 +212,14 @@ async fn a_compiled_page_answers_as_the_executor_does_byte_for_byte() {
         .as_str()
         .expect("an end cursor")
         .to_owned();
-    let cases = cases(&cursor);
+    let claims = executor
+        .data("{ claims(first: 2) { pageInfo { endCursor } } }", json!({}))
+        .await;
+    let claim_cursor = claims["claims"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("a claim cursor")
+        .to_owned();
+    let cases = cases(&cursor, &claim_cursor);
     let mut expected = Vec::new();
     for (query, variables, _) in &cases {
         let answer = executor.post_graphql(query, variables.clone()).await;

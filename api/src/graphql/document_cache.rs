@@ -18,7 +18,7 @@
 //! fifth of a claim page's CPU.
 //!
 //! A validation that passed also keeps its operation compiled, when it is a claim page query that
-//! [`super::compiled::CompiledPage`] answers without the executor and its answer may be public
+//! [`super::compiled::CompiledQuery`] answers without the executor and its answer may be public
 //! (it selects nothing about the caller); a request on that validation is
 //! [`Preparation::Validated`] with it. A request run on a kept validation keeps its cache hints:
 //! the schema without validation rules still computes them (`ValidationMode::Fast`).
@@ -37,7 +37,7 @@ use async_graphql::{Name, Request, Value as ConstValue, Variables};
 use async_graphql_value::Value;
 use lru::LruCache;
 
-use super::compiled::CompiledPage;
+use super::compiled::CompiledQuery;
 use super::operation::chosen_operation;
 
 /// Documents kept at most.
@@ -96,7 +96,7 @@ struct Kept {
 struct Passed {
     validation: Validation,
     complexity: usize,
-    compiled: Option<Arc<CompiledPage>>,
+    compiled: Option<Arc<CompiledQuery>>,
 }
 
 /// What a validation of a kept text depends on besides the text: the operation and the values of
@@ -156,7 +156,7 @@ pub enum Preparation {
     /// given, without the executor.
     Validated {
         complexity: usize,
-        compiled: Option<Arc<CompiledPage>>,
+        compiled: Option<Arc<CompiledQuery>>,
     },
     /// The request holds a copy of a kept parse, to validate; `key` is where its validation may be
     /// kept (`None` when its variables are not plain enough to reuse one).
@@ -344,7 +344,7 @@ fn remember(cache: &mut Cache, key: ValidationKey, verdict: Verdict, compile_pag
     let compiled = match same_operation {
         Some(passed) => passed.compiled.clone(),
         None => (compile_pages && verdict.public)
-            .then(|| CompiledPage::compile(&kept.document, key.validation.operation.as_deref()))
+            .then(|| CompiledQuery::compile(&kept.document, key.validation.operation.as_deref()))
             .flatten()
             .map(Arc::new),
     };

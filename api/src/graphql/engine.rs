@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, Variables};
 
-use super::compiled::CompiledPage;
+use super::compiled::CompiledQuery;
 use super::document_cache::{DocumentCache, Preparation, ValidationRecord, missing_variable};
 use super::inputs::{InputError, InputTypes};
 use super::nesting::{self, TooDeep};
@@ -285,7 +285,7 @@ impl Engine {
     /// Answers from the compiled claim page; `None` when the executor should answer: the page's
     /// rows do not hold the answer (a branch not read whole, an argument that does not fit), or the
     /// database failed (the executor then reports it with its errors).
-    async fn answer_compiled(&self, page: &CompiledPage, variables: &Variables) -> Option<Outcome> {
+    async fn answer_compiled(&self, page: &CompiledQuery, variables: &Variables) -> Option<Outcome> {
         /// The buffer a compiled page's body starts at: a claim page is about 15 KB.
         const BODY_BYTES: usize = 16 * 1024;
         let mut body = Vec::with_capacity(BODY_BYTES);

@@ -26,7 +26,7 @@ mod mutation;
 pub mod nesting;
 pub mod operation;
 mod prefetch;
-mod query;
+pub(crate) mod query;
 pub mod rate_limit;
 mod types;
 

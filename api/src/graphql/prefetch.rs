@@ -189,7 +189,7 @@ impl Plan {
     }
 
     /// Runs the plan's statements, at the same time.
-    async fn fetch(&self, db: &Store, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
+    pub(crate) async fn fetch(&self, db: &Store, claims: ClaimKeys<'_>) -> ApiResult<Fetched> {
         // Each statement's future is boxed when it runs: inline, the three (about 4 kB each, most of
         // it the database driver's) would make this future and every one awaiting it, up to the
         // root field's, 12-17 kB, copied at each level as they are built.
@@ -237,6 +237,7 @@ pub(crate) struct Cited {
 }
 
 /// What the plan's statements read, each `None` when it did not run.
+#[derive(Default)]
 pub(crate) struct Fetched {
     pub mechanisms: Option<MechanismTrees>,
     pub evidence: Option<Vec<EvidenceTreeRow>>,

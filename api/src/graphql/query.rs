@@ -25,6 +25,7 @@ use crate::graphql::types::curation::{contributions_page, events_page};
 use crate::graphql::types::{Claim, Doi, Study};
 use crate::graphql::types::{Contribution, ContributionStatus, Event, User};
 use crate::rate_limit::RateCharge;
+use crate::store::Store;
 use crate::store::lists::{self, ClaimSeek, ClaimSort, SortValue};
 
 /// The longest text a `...Contains` filter accepts.
@@ -98,16 +99,17 @@ impl Query {
         #[graphql(desc = "Only claims that match this filter.")] filter: Option<ClaimFilter>,
         #[graphql(desc = "The order of the list; oldest first by default.")] order_by: Option<ClaimOrder>,
     ) -> async_graphql::Result<Connection<Claim>> {
-        let order = order_by.unwrap_or_default();
-        let window = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        }
-        .window(|field, cursor| decode_claim_cursor(field, cursor, order.field))?;
-        let filter = filter.unwrap_or_default().checked()?;
-        Ok(claims_page(ctx, &filter, order, window).await?)
+        let list = ClaimList::checked(
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            filter,
+            order_by,
+        )?;
+        Ok(claims_page(ctx, &list).await?)
     }
 
     /// Fetches the DOI node for any common spelling of a DOI (`10.x/y`, `doi:10.x/y`,
@@ -357,25 +359,60 @@ fn decode_claim_cursor(field: &str, cursor: &str, order: ClaimOrderField) -> Api
     Ok(ClaimSeek { value, id })
 }
 
-async fn claims_page(
-    ctx: &Context<'_>,
-    filter: &lists::ClaimFilter,
-    order: ClaimOrder,
-    window: Window<ClaimSeek>,
-) -> ApiResult<Connection<Claim>> {
-    let ascending = order.direction == OrderDirection::Asc;
-    let page = store(ctx)?
-        .claims_page(filter, order.field.sort(), ascending, &window)
-        .await?;
+async fn claims_page(ctx: &Context<'_>, list: &ClaimList) -> ApiResult<Connection<Claim>> {
+    let page = list.read(store(ctx)?).await?;
     let ids: Vec<i32> = page.rows.iter().map(|row| row.id).collect();
     let selection = ctx.look_ahead();
     for claim in [selection.field("edges").field("node"), selection.field("nodes")] {
         prefetch_claims(loader(ctx)?, &claim, &ids).await?;
     }
-    Ok(from_page(
-        page,
-        &window,
-        |row| claim_cursor(row, order.field),
-        Claim,
-    ))
+    Ok(list.connection(page, Claim))
+}
+
+/// A page of the claim list as its arguments ask for it, checked: the resolver of `claims` and a
+/// compiled list (`compiled::claims`) both read it through here.
+pub(crate) struct ClaimList {
+    filter: lists::ClaimFilter,
+    order: ClaimOrder,
+    window: Window<ClaimSeek>,
+}
+
+impl ClaimList {
+    /// Checks `claims`' arguments, with the errors a client sees.
+    pub fn checked(
+        page: PageArgs,
+        filter: Option<ClaimFilter>,
+        order_by: Option<ClaimOrder>,
+    ) -> ApiResult<ClaimList> {
+        let order = order_by.unwrap_or_default();
+        let window = page.window(|field, cursor| decode_claim_cursor(field, cursor, order.field))?;
+        let filter = filter.unwrap_or_default().checked()?;
+        Ok(ClaimList {
+            filter,
+            order,
+            window,
+        })
+    }
+
+    /// Reads the page's claims (in one keyset statement; the count is read when asked for).
+    pub async fn read(&self, store: &Store) -> ApiResult<lists::Page<claim::Model>> {
+        let ascending = self.order.direction == OrderDirection::Asc;
+        Ok(store
+            .claims_page(&self.filter, self.order.field.sort(), ascending, &self.window)
+            .await?)
+    }
+
+    /// The page as a connection, each claim made a node by `node`.
+    pub fn connection<N>(
+        &self,
+        page: lists::Page<claim::Model>,
+        node: impl Fn(claim::Model) -> N,
+    ) -> Connection<N> {
+        from_page(
+            page,
+            &self.window,
+            |row| claim_cursor(row, self.order.field),
+            node,
+        )
+    }
 }

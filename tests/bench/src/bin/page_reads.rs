@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use api::graphql::compiled::CompiledPage;
+use api::graphql::compiled::CompiledQuery;
 use api::store::Store;
 use api::store::reads::Reads;
 use async_graphql::Variables;
@@ -28,7 +28,7 @@ struct Tally {
 
 /// Reads random claim pages until `deadline`.
 async fn read_pages(
-    page: Arc<CompiledPage>,
+    page: Arc<CompiledQuery>,
     db: Store,
     claims: u64,
     deadline: Instant,
@@ -67,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reads = Reads::for_database(&connection).map(std::sync::Arc::new);
     let document = async_graphql::parser::parse_query(tests::CLAIM_PAGE)?;
     let page =
-        Arc::new(CompiledPage::compile(&document, None).ok_or("the ClaimPage query does not compile")?);
+        Arc::new(CompiledQuery::compile(&document, None).ok_or("the ClaimPage query does not compile")?);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let handles: Vec<_> = (0..tasks)

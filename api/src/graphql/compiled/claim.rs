@@ -1,84 +1,109 @@
-//! Compiled claim pages: a query for one claim by slug whose every field the page's statements
-//! read is answered straight from those rows as JSON, without async-graphql's executor.
-//!
-//! A claim page is a few hundred fields. async-graphql resolves each as a future of its own, boxed,
-//! its value put in a map hashed with SipHash, and the whole tree is walked again to write it and
-//! once more to drop it: on a claim page that was about half the server's instructions, more than
-//! the database's share (callgrind). A document the server has validated before (see
-//! [`super::document_cache`]) is compiled once into the tree below: the response keys already
-//! escaped, each field a variant of its type's enum, the [`Plan`] of statements decided. Answering
-//! it reads the page as the `claim` resolver does ([`read_claim_page`]) and writes the JSON in one
-//! pass.
-//!
-//! Compiling refuses (and the request runs on the executor, as every request did before) anything
-//! outside what is written here: another root field, a directive, a field with arguments other
-//! than `claim(slug)` and `evidence`'s, a field the page's rows do not hold (`Mechanism.claim`,
-//! `Study.evidence`, `Claim.history`, ...), a fragment on another type, a response key used twice
-//! for anything but the same leaf. Answering gives up the same way when a branch was not read
-//! whole or an argument does not fit: the executor then answers, with its errors. The tests in
-//! `tests/src/compiled.rs` hold every answer here to the executor's, byte for byte.
+//! The claim's fields: what each compiles to, and how each is written from the page's rows.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use async_graphql::parser::types::{
-    ExecutableDocument, Field, FragmentDefinition, OperationType, Selection, SelectionSet,
-};
-use async_graphql::resolver_utils::enum_value;
-use async_graphql::{InputType, Name, Positioned, ScalarType, Value, Variables};
+use async_graphql::parser::types::{Field, SelectionSet};
+use async_graphql::{InputType, Value, Variables};
 use entity::values::doi_url;
-use entity::{doi, evidence, mechanism, mechanism_step, study};
+use entity::{claim, doi, evidence, mechanism, mechanism_step, study};
 
+use super::write::{
+    Written, list, object, write_bool, write_enum, write_id, write_int, write_opt_int, write_opt_str,
+    write_scalar,
+};
+use super::{Answered, Arg, Compiler, Selected};
 use crate::domain::evidence_needs::{Pico, evidence_ladder};
 use crate::error::ApiResult;
-use crate::graphql::connection::{PageArgs, Total, decode_id_cursor, paginate_loaded};
+use crate::graphql::connection::{PageArgs, PageInfo, Total, decode_id_cursor, paginate_loaded};
 use crate::graphql::enums::{EffectDirection, GradeCertainty, Stance, StudyDesign, Support};
-use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::ids::NodeType;
 use crate::graphql::json::write_str;
-use crate::graphql::operation::chosen_operation;
-use crate::graphql::prefetch::{Plan, Selects, read_claim_page};
+use crate::graphql::prefetch::{Fetched, Plan, read_claim_page};
 use crate::store::Store;
-use crate::store::trees::{EvidenceTreeRow, MechanismTrees};
+use crate::store::trees::{EvidenceTreeRow, MechanismTree};
 
-/// Fragments nest at most this deep here (validation refuses cycles; this only bounds the walk).
-const MAX_FRAGMENT_DEPTH: usize = 16;
-
-/// A claim page query, compiled.
+/// `claim(slug:)`, compiled: the slug, the plan of statements its selection needs, and the selection.
 #[derive(Debug)]
-pub struct CompiledPage {
-    /// The root field's key, as `{"key":`.
-    key: Box<[u8]>,
+pub(super) struct ClaimRoot {
     slug: Arg,
-    plan: Plan,
-    claim: Vec<Selected<ClaimField>>,
+    pub plan: Plan,
+    pub claim: Vec<Selected<ClaimField>>,
 }
 
-/// A field of the response: its key, escaped and followed by `:`, and what it holds.
-#[derive(Debug)]
-struct Selected<F> {
-    key: Box<[u8]>,
-    field: F,
-}
-
-/// An argument: written in the document, or a variable (with the default its definition gives).
-#[derive(Debug)]
-enum Arg {
-    Literal(Value),
-    Variable(Name, Option<Value>),
-}
-
-impl Arg {
-    /// The argument's value in a request with `variables`; `None` when it is not given.
-    fn value(&self, variables: &Variables) -> Option<Value> {
-        match self {
-            Arg::Literal(value) => Some(value.clone()),
-            Arg::Variable(name, default) => variables.get(name).or(default.as_ref()).cloned(),
+impl ClaimRoot {
+    pub fn compile<'d>(compiler: &Compiler<'d>, root: &'d Field) -> Option<ClaimRoot> {
+        let [(name, value)] = root.arguments.as_slice() else {
+            return None;
+        };
+        if name.node != "slug" {
+            return None;
         }
+        Some(ClaimRoot {
+            slug: compiler.arg(&value.node)?,
+            plan: Plan::of(&compiler.look(vec![root])),
+            claim: compiler.claim(&root.selection_set.node)?,
+        })
     }
+
+    pub async fn answer(&self, db: &Store, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<Answered> {
+        let (claim, fetched) = match self.read(db, variables).await? {
+            Read::Executor => return Ok(Answered::Executor),
+            Read::Missing => {
+                out.extend_from_slice(b"null");
+                return Ok(Answered::Written);
+            }
+            Read::Found(claim, fetched) => (claim, fetched),
+        };
+        let rows = ClaimRows::of_page(&claim, &fetched, variables);
+        Ok(match rows.write_claim(out, &self.claim, &self.plan) {
+            Some(()) => Answered::Written,
+            None => Answered::Executor,
+        })
+    }
+
+    pub async fn read_rows(&self, db: &Store, variables: &Variables) -> ApiResult<bool> {
+        Ok(matches!(self.read(db, variables).await?, Read::Found(..)))
+    }
+
+    async fn read(&self, db: &Store, variables: &Variables) -> ApiResult<Read> {
+        let Some(Value::String(slug)) = self.slug.value(variables) else {
+            return Ok(Read::Executor);
+        };
+        // Arguments that do not fit are the executor's to refuse, before anything is read.
+        if !fits(&self.claim, variables) {
+            return Ok(Read::Executor);
+        }
+        Ok(match read_claim_page(db, &self.plan, slug.trim()).await? {
+            Some((claim, fetched)) => Read::Found(claim, fetched),
+            None => Read::Missing,
+        })
+    }
+}
+
+/// Whether the arguments under a claim's selection fit, in a request with `variables`.
+pub(super) fn fits(claim: &[Selected<ClaimField>], variables: &Variables) -> bool {
+    claim.iter().all(|selected| match &selected.field {
+        ClaimField::Evidence(args, _) => evidence_page(args, variables).is_some(),
+        _ => true,
+    })
+}
+
+/// What reading a claim page found.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per request and matched at once; a box would be an allocation per page"
+)]
+enum Read {
+    /// Nothing the page can answer: the executor answers.
+    Executor,
+    /// No claim has the slug.
+    Missing,
+    Found(claim::Model, Fetched),
 }
 
 /// `evidence`'s arguments, each as written.
 #[derive(Debug, Default)]
-struct EvidenceArgs {
+pub(super) struct EvidenceArgs {
     stance: Option<Arg>,
     first: Option<Arg>,
     after: Option<Arg>,
@@ -88,7 +113,7 @@ struct EvidenceArgs {
 
 /// A field of `Claim` the compiled page answers; a relation holds the selection under it.
 #[derive(Debug)]
-enum ClaimField {
+pub(super) enum ClaimField {
     Typename,
     Id,
     Version,
@@ -110,7 +135,7 @@ enum ClaimField {
 
 /// A field of `ClaimSynthesis`.
 #[derive(Debug)]
-enum SynthesisField {
+pub(super) enum SynthesisField {
     Typename,
     Text,
     StudyCount,
@@ -119,7 +144,7 @@ enum SynthesisField {
 
 /// A field of `Mechanism`.
 #[derive(Debug)]
-enum MechanismField {
+pub(super) enum MechanismField {
     Typename,
     Id,
     Version,
@@ -132,7 +157,7 @@ enum MechanismField {
 
 /// A field of `MechanismStep`.
 #[derive(Debug)]
-enum StepField {
+pub(super) enum StepField {
     Typename,
     Id,
     Version,
@@ -143,7 +168,7 @@ enum StepField {
 
 /// A field of `Doi`.
 #[derive(Debug)]
-enum DoiField {
+pub(super) enum DoiField {
     Typename,
     Id,
     Value,
@@ -153,7 +178,7 @@ enum DoiField {
 
 /// A field of `Study`.
 #[derive(Debug)]
-enum StudyField {
+pub(super) enum StudyField {
     Typename,
     Id,
     Version,
@@ -169,7 +194,7 @@ enum StudyField {
 
 /// A field of `EvidenceCounts`.
 #[derive(Debug)]
-enum CountsField {
+pub(super) enum CountsField {
     Typename,
     Supporting,
     Contradicting,
@@ -179,7 +204,7 @@ enum CountsField {
 
 /// A field of `EvidenceConnection`.
 #[derive(Debug)]
-enum ConnectionField {
+pub(super) enum ConnectionField {
     Typename,
     Edges(Vec<Selected<EdgeField>>),
     Nodes(Vec<Selected<EvidenceField>>),
@@ -189,7 +214,7 @@ enum ConnectionField {
 
 /// A field of `EvidenceEdge`.
 #[derive(Debug)]
-enum EdgeField {
+pub(super) enum EdgeField {
     Typename,
     Cursor,
     Node(Vec<Selected<EvidenceField>>),
@@ -197,7 +222,7 @@ enum EdgeField {
 
 /// A field of `Evidence`.
 #[derive(Debug)]
-enum EvidenceField {
+pub(super) enum EvidenceField {
     Typename,
     Id,
     Version,
@@ -209,7 +234,7 @@ enum EvidenceField {
 
 /// A field of `PageInfo`.
 #[derive(Debug)]
-enum PageInfoField {
+pub(super) enum PageInfoField {
     Typename,
     HasPreviousPage,
     HasNextPage,
@@ -219,7 +244,7 @@ enum PageInfoField {
 
 /// A field of `EvidenceNeed`.
 #[derive(Debug)]
-enum NeedField {
+pub(super) enum NeedField {
     Typename,
     Rank,
     Design,
@@ -227,12 +252,6 @@ enum NeedField {
     StartingCertainty,
     Description,
     MetBy(Vec<Selected<StudyField>>),
-}
-
-/// Where a selection is compiled: the document's fragments and the operation's variables.
-struct Compiler<'d> {
-    document: &'d ExecutableDocument,
-    variables: &'d [Positioned<async_graphql::parser::types::VariableDefinition>],
 }
 
 /// Where a `Study` sits, which decides whether its DOI row is at hand: the citing DOI's study's
@@ -245,239 +264,8 @@ enum StudyAt {
     Elsewhere,
 }
 
-impl CompiledPage {
-    /// Compiles the operation `operation_name` of `document`, when it is a claim page query this
-    /// module answers whole; `None` otherwise.
-    pub fn compile(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<CompiledPage> {
-        let operation = chosen_operation(document, operation_name)?;
-        if operation.ty != OperationType::Query || !operation.directives.is_empty() {
-            return None;
-        }
-        let compiler = Compiler {
-            document,
-            variables: &operation.variable_definitions,
-        };
-        let roots = compiler.fields(&operation.selection_set.node, "Query", 0)?;
-        let [root] = roots.as_slice() else {
-            return None;
-        };
-        let root = &root.node;
-        if root.name.node != "claim" {
-            return None;
-        }
-        let [(name, value)] = root.arguments.as_slice() else {
-            return None;
-        };
-        if name.node != "slug" {
-            return None;
-        }
-        let slug = compiler.arg(&value.node)?;
-        let claim = compiler.claim(&root.selection_set.node)?;
-        let plan = Plan::of(&Look {
-            fragments: &document.fragments,
-            fields: vec![root],
-        });
-        let mut key = b"{".to_vec();
-        key.extend_from_slice(&key_of(root));
-        Some(CompiledPage {
-            key: key.into(),
-            slug,
-            plan,
-            claim,
-        })
-    }
-
-    /// Answers the page for a request with `variables`: appends the `data` object to `out` and
-    /// returns true, or returns false (with `out` as it was) when the executor should answer:
-    /// a branch was not read whole, or an argument does not fit.
-    pub async fn answer(&self, db: &Store, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<bool> {
-        let page = match self.read(db, variables).await? {
-            Read::Executor => return Ok(false),
-            Read::Missing => {
-                out.extend_from_slice(&self.key);
-                out.extend_from_slice(b"null}");
-                return Ok(true);
-            }
-            Read::Found(page) => page,
-        };
-        let Some(cited) = page.cited_studies(&self.plan) else {
-            return Ok(false);
-        };
-        let start = out.len();
-        out.extend_from_slice(&self.key);
-        if page.write_claim(out, &self.claim, &cited).is_none() {
-            out.truncate(start);
-            return Ok(false);
-        }
-        out.push(b'}');
-        Ok(true)
-    }
-
-    /// Runs the page's statements for a request with `variables`, as [`CompiledPage::answer`]
-    /// does, without writing anything: whether the claim was found with every branch read whole.
-    /// For the benchmark's database row (`tests/bench/src/bin/page_reads.rs`).
-    pub async fn read_rows(&self, db: &Store, variables: &Variables) -> ApiResult<bool> {
-        Ok(matches!(self.read(db, variables).await?, Read::Found(_)))
-    }
-
-    async fn read<'v>(&self, db: &Store, variables: &'v Variables) -> ApiResult<Read<'v>> {
-        let Some(Value::String(slug)) = self.slug.value(variables) else {
-            return Ok(Read::Executor);
-        };
-        // Arguments that do not fit are the executor's to refuse, before anything is read.
-        let fits = self.claim.iter().all(|selected| match &selected.field {
-            ClaimField::Evidence(args, _) => evidence_page(args, variables).is_some(),
-            _ => true,
-        });
-        if !fits {
-            return Ok(Read::Executor);
-        }
-        let Some((claim, fetched)) = read_claim_page(db, &self.plan, slug.trim()).await? else {
-            return Ok(Read::Missing);
-        };
-        Ok(Read::Found(Page {
-            claim,
-            mechanisms: fetched.mechanisms,
-            evidence: fetched.evidence,
-            cited: fetched.cited,
-            variables,
-        }))
-    }
-}
-
-/// Whether the text of a query document parses and its operation `operation_name` is one this
-/// module answers (the test walking the schema for fields neither planned nor executor-only asks).
-pub fn plans(document: &str, operation_name: Option<&str>) -> bool {
-    async_graphql::parser::parse_query(document)
-        .ok()
-        .and_then(|document| CompiledPage::compile(&document, operation_name))
-        .is_some()
-}
-
-/// What reading a compiled page found.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "made once per request and matched at once; a box would be an allocation per page"
-)]
-enum Read<'v> {
-    /// Nothing the page can answer: the executor answers.
-    Executor,
-    /// No claim has the slug.
-    Missing,
-    Found(Page<'v>),
-}
-
 impl<'d> Compiler<'d> {
-    /// The fields of `set` on an object of type `type_name`, fragments inlined in place, in
-    /// document order; a leaf asked twice under one key is kept once, where it first appears.
-    /// `None` for a directive, a fragment on another type, or a key used for two things.
-    fn fields(
-        &self,
-        set: &'d SelectionSet,
-        type_name: &str,
-        depth: usize,
-    ) -> Option<Vec<&'d Positioned<Field>>> {
-        let mut fields = Fields::default();
-        self.collect(set, type_name, depth, &mut fields)?;
-        Some(fields.list)
-    }
-
-    fn collect(
-        &self,
-        set: &'d SelectionSet,
-        type_name: &str,
-        depth: usize,
-        fields: &mut Fields<'d>,
-    ) -> Option<()> {
-        if depth > MAX_FRAGMENT_DEPTH {
-            return None;
-        }
-        let applies = |on: &str| on == type_name || (on == "Node" && implements_node(type_name));
-        for selection in &set.items {
-            match &selection.node {
-                Selection::Field(field) => {
-                    if !field.node.directives.is_empty() {
-                        return None;
-                    }
-                    let key = field.node.response_key().node.as_str();
-                    match fields.at.get(key) {
-                        None => {
-                            fields.at.insert(key, fields.list.len());
-                            fields.list.push(field);
-                        }
-                        Some(&first) if same_leaf(&fields.list[first].node, &field.node) => {}
-                        Some(_) => return None,
-                    }
-                }
-                Selection::FragmentSpread(spread) => {
-                    if !spread.node.directives.is_empty() {
-                        return None;
-                    }
-                    let FragmentDefinition {
-                        type_condition,
-                        directives,
-                        selection_set,
-                    } = &self.document.fragments.get(&spread.node.fragment_name.node)?.node;
-                    if !directives.is_empty() || !applies(&type_condition.node.on.node) {
-                        return None;
-                    }
-                    self.collect(&selection_set.node, type_name, depth + 1, fields)?;
-                }
-                Selection::InlineFragment(inline) => {
-                    let inline = &inline.node;
-                    if !inline.directives.is_empty()
-                        || inline
-                            .type_condition
-                            .as_ref()
-                            .is_some_and(|condition| !applies(&condition.node.on.node))
-                    {
-                        return None;
-                    }
-                    self.collect(&inline.selection_set.node, type_name, depth + 1, fields)?;
-                }
-            }
-        }
-        Some(())
-    }
-
-    /// An argument's value as written: a constant, or a variable alone (a variable inside a list
-    /// or an object is left to the executor).
-    fn arg(&self, value: &async_graphql_value::Value) -> Option<Arg> {
-        if let async_graphql_value::Value::Variable(name) = value {
-            let definition = self.variables.iter().find(|d| d.node.name.node == *name)?;
-            let default = definition.node.default_value.as_ref().map(|d| d.node.clone());
-            return Some(Arg::Variable(name.clone(), default));
-        }
-        value.clone().into_const().map(Arg::Literal)
-    }
-
-    /// The selection `set` on type `type_name`, each field compiled by `compile` (given its name
-    /// and the field; `None` refuses the field, and with it the page). A field with arguments is
-    /// refused unless `compile` is given them (`with_arguments` names it).
-    fn object<F>(
-        &self,
-        set: &'d SelectionSet,
-        type_name: &str,
-        with_arguments: Option<&str>,
-        mut compile: impl FnMut(&str, &'d Field) -> Option<F>,
-    ) -> Option<Vec<Selected<F>>> {
-        self.fields(set, type_name, 0)?
-            .into_iter()
-            .map(|field| {
-                let field = &field.node;
-                if !field.arguments.is_empty() && with_arguments != Some(field.name.node.as_str()) {
-                    return None;
-                }
-                let compiled = compile(field.name.node.as_str(), field)?;
-                Some(Selected {
-                    key: key_of(field),
-                    field: compiled,
-                })
-            })
-            .collect()
-    }
-
-    fn claim(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ClaimField>>> {
+    pub(super) fn claim(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ClaimField>>> {
         self.object(set, "Claim", Some("evidence"), |name, field| {
             if name == "evidence" {
                 return Some(ClaimField::Evidence(
@@ -658,7 +446,7 @@ impl<'d> Compiler<'d> {
         })
     }
 
-    fn page_info(&self, set: &'d SelectionSet) -> Option<Vec<Selected<PageInfoField>>> {
+    pub(super) fn page_info(&self, set: &'d SelectionSet) -> Option<Vec<Selected<PageInfoField>>> {
         self.object(set, "PageInfo", None, |name, _| {
             Some(match name {
                 "__typename" => PageInfoField::Typename,
@@ -687,92 +475,84 @@ impl<'d> Compiler<'d> {
     }
 }
 
-/// A selection set's fields as [`Compiler::fields`] collects them: in order, and where each
-/// response key first appears.
-#[derive(Default)]
-struct Fields<'d> {
-    list: Vec<&'d Positioned<Field>>,
-    at: HashMap<&'d str, usize>,
+/// What the statements read for one claim, each branch `None` when it was not read whole.
+pub(super) struct ClaimRows<'r> {
+    pub claim: &'r claim::Model,
+    /// The claim's mechanisms in rank order, with the study of every cited DOI the statement reached.
+    pub mechanisms: Option<(Vec<&'r MechanismTree>, &'r StudiesByDoi)>,
+    pub evidence: Option<Vec<&'r EvidenceTreeRow>>,
+    /// The studies the claim's steps cite, when a statement of their own read them.
+    pub cited: Option<Vec<&'r study::Model>>,
+    pub variables: &'r Variables,
 }
 
-/// The object types of the page that implement `Node`.
-fn implements_node(type_name: &str) -> bool {
-    matches!(
-        type_name,
-        "Claim" | "Mechanism" | "MechanismStep" | "Doi" | "Study" | "Evidence"
-    )
-}
+/// Every cited DOI's study, as the mechanisms statement read them (`None`: the DOI has none).
+type StudiesByDoi = BTreeMap<i32, Option<study::Model>>;
 
-/// Whether two fields under one key are the same leaf, asked twice (merged into one answer).
-fn same_leaf(a: &Field, b: &Field) -> bool {
-    a.name.node == b.name.node
-        && a.arguments.is_empty()
-        && b.arguments.is_empty()
-        && a.selection_set.node.items.is_empty()
-        && b.selection_set.node.items.is_empty()
-}
-
-/// `"key":` for a field, the key escaped as JSON.
-fn key_of(field: &Field) -> Box<[u8]> {
-    let mut key = Vec::new();
-    write_str(&mut key, field.response_key().node.as_str());
-    key.push(b':');
-    key.into()
-}
-
-/// The compiled document's selection, read by [`Plan::of`] as it reads async-graphql's
-/// look-ahead: the fields of a name, wherever fragments put them.
-struct Look<'d> {
-    fragments: &'d HashMap<Name, Positioned<FragmentDefinition>>,
-    fields: Vec<&'d Field>,
-}
-
-impl<'d> Look<'d> {
-    fn named(&self, set: &'d SelectionSet, name: &str, found: &mut Vec<&'d Field>, depth: usize) {
-        if depth > MAX_FRAGMENT_DEPTH {
-            return;
+impl<'r> ClaimRows<'r> {
+    /// The rows of one claim page: `fetched` read for `claim` alone.
+    pub fn of_page(claim: &'r claim::Model, fetched: &'r Fetched, variables: &'r Variables) -> Self {
+        ClaimRows {
+            claim,
+            mechanisms: fetched
+                .mechanisms
+                .as_ref()
+                .map(|trees| (trees.mechanisms.iter().collect(), &trees.studies_by_doi)),
+            evidence: fetched.evidence.as_ref().map(|rows| rows.iter().collect()),
+            cited: fetched
+                .cited
+                .as_ref()
+                .map(|rows| rows.iter().map(|(_, study)| study).collect()),
+            variables,
         }
-        for selection in &set.items {
-            match &selection.node {
-                Selection::Field(field) if field.node.name.node == name => found.push(&field.node),
-                Selection::Field(_) => {}
-                Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = self.fragments.get(&spread.node.fragment_name.node) {
-                        self.named(&fragment.node.selection_set.node, name, found, depth + 1);
-                    }
-                }
-                Selection::InlineFragment(inline) => {
-                    self.named(&inline.node.selection_set.node, name, found, depth + 1);
-                }
+    }
+
+    /// The rows of each of `claims` (a list page): `fetched` read for them all, keyed by their ids,
+    /// so a claim no row names has empty branches, as the loaders the executor's prefetch fills.
+    pub fn of_list(
+        claims: impl Iterator<Item = &'r claim::Model>,
+        fetched: &'r Fetched,
+        variables: &'r Variables,
+    ) -> Vec<Self> {
+        let mut at: HashMap<i32, usize> = HashMap::new();
+        let mut rows: Vec<ClaimRows<'r>> = Vec::new();
+        for claim in claims {
+            at.insert(claim.id, rows.len());
+            rows.push(ClaimRows {
+                claim,
+                mechanisms: fetched
+                    .mechanisms
+                    .as_ref()
+                    .map(|trees| (Vec::new(), &trees.studies_by_doi)),
+                evidence: fetched.evidence.as_ref().map(|_| Vec::new()),
+                cited: fetched.cited.as_ref().map(|_| Vec::new()),
+                variables,
+            });
+        }
+        let of = |claim_id: i32| at.get(&claim_id).copied();
+        for tree in fetched.mechanisms.iter().flat_map(|trees| &trees.mechanisms) {
+            if let Some(index) = of(tree.mechanism.claim_id)
+                && let Some((trees, _)) = &mut rows[index].mechanisms
+            {
+                trees.push(tree);
             }
         }
-    }
-}
-
-impl Selects for Look<'_> {
-    fn field(&self, name: &str) -> Self {
-        let mut found = Vec::new();
-        for field in &self.fields {
-            self.named(&field.selection_set.node, name, &mut found, 0);
+        for row in fetched.evidence.iter().flatten() {
+            if let Some(index) = of(row.evidence.claim_id)
+                && let Some(evidence) = &mut rows[index].evidence
+            {
+                evidence.push(row);
+            }
         }
-        Look {
-            fragments: self.fragments,
-            fields: found,
+        for (claim_id, study) in fetched.cited.iter().flatten() {
+            if let Some(index) = of(*claim_id)
+                && let Some(cited) = &mut rows[index].cited
+            {
+                cited.push(study);
+            }
         }
+        rows
     }
-
-    fn exists(&self) -> bool {
-        !self.fields.is_empty()
-    }
-}
-
-/// What the page's statements read for one claim.
-struct Page<'v> {
-    claim: entity::claim::Model,
-    mechanisms: Option<MechanismTrees>,
-    evidence: Option<Vec<EvidenceTreeRow>>,
-    cited: Option<Vec<(i32, study::Model)>>,
-    variables: &'v Variables,
 }
 
 /// The studies the synthesis counts and lists, as its resolvers read them from the loaders the
@@ -794,10 +574,7 @@ fn look_up<'p>(
         .collect()
 }
 
-/// What a writer gives back: `None` when it gave up (the executor answers instead).
-type Written = Option<()>;
-
-impl Page<'_> {
+impl ClaimRows<'_> {
     /// The synthesis's studies, when the plan asked for them: from the mechanisms statement when
     /// it reached the studies, else from their own statement; `None` when neither was read whole.
     fn cited_studies(&self, plan: &Plan) -> Option<CitedStudies<'_>> {
@@ -809,16 +586,15 @@ impl Page<'_> {
         }
         if plan.synthesis_alone {
             let rows = self.cited.as_ref()?;
-            let found = rows.iter().map(|(_, s)| (s.id, s)).collect();
+            let found = rows.iter().map(|s| (s.id, *s)).collect();
             return Some(CitedStudies {
                 count: rows.len(),
-                studies: look_up(rows.iter().map(|(_, s)| s.id), &found),
+                studies: look_up(rows.iter().map(|s| s.id), &found),
             });
         }
-        let trees = self.mechanisms.as_ref()?;
-        let cited = |d: &doi::Model| trees.studies_by_doi.get(&d.id).and_then(Option::as_ref);
+        let (trees, studies_by_doi) = self.mechanisms.as_ref()?;
+        let cited = |d: &doi::Model| studies_by_doi.get(&d.id).and_then(Option::as_ref);
         let all = trees
-            .mechanisms
             .iter()
             .flat_map(|t| &t.steps)
             .flat_map(|(_, cites)| cites)
@@ -831,13 +607,10 @@ impl Page<'_> {
         })
     }
 
-    fn write_claim(
-        &self,
-        out: &mut Vec<u8>,
-        fields: &[Selected<ClaimField>],
-        cited: &CitedStudies<'_>,
-    ) -> Written {
-        let claim = &self.claim;
+    /// Writes the claim's selection `fields`, read by `plan`'s statements.
+    pub fn write_claim(&self, out: &mut Vec<u8>, fields: &[Selected<ClaimField>], plan: &Plan) -> Written {
+        let cited = &self.cited_studies(plan)?;
+        let claim = self.claim;
         object(out, fields, |out, field| {
             match field {
                 ClaimField::Typename => write_str(out, "Claim"),
@@ -869,9 +642,9 @@ impl Page<'_> {
                     Some(())
                 })?,
                 ClaimField::Mechanisms(fields) => {
-                    let trees = self.mechanisms.as_ref()?;
-                    return list(out, &trees.mechanisms, |out, tree| {
-                        write_mechanism(out, fields, &tree.mechanism, &tree.steps, trees)
+                    let (trees, studies_by_doi) = self.mechanisms.as_ref()?;
+                    return list(out, trees, |out, tree| {
+                        write_mechanism(out, fields, &tree.mechanism, &tree.steps, studies_by_doi)
                     });
                 }
                 ClaimField::EvidenceCounts(fields) => write_counts(out, fields, self.evidence_rows()?),
@@ -882,7 +655,7 @@ impl Page<'_> {
         })
     }
 
-    fn evidence_rows(&self) -> Option<&[EvidenceTreeRow]> {
+    fn evidence_rows(&self) -> Option<&[&EvidenceTreeRow]> {
         self.evidence.as_deref()
     }
 
@@ -923,19 +696,7 @@ impl Page<'_> {
                         write_evidence_row(out, fields, edge.node)
                     });
                 }
-                ConnectionField::PageInfo(fields) => {
-                    let info = &connection.page_info;
-                    object(out, fields, |out, field| {
-                        match field {
-                            PageInfoField::Typename => write_str(out, "PageInfo"),
-                            PageInfoField::HasPreviousPage => write_bool(out, info.has_previous_page),
-                            PageInfoField::HasNextPage => write_bool(out, info.has_next_page),
-                            PageInfoField::StartCursor => write_opt_str(out, info.start_cursor.as_deref()),
-                            PageInfoField::EndCursor => write_opt_str(out, info.end_cursor.as_deref()),
-                        }
-                        Some(())
-                    })?;
-                }
+                ConnectionField::PageInfo(fields) => write_page_info(out, fields, &connection.page_info)?,
                 ConnectionField::TotalCount => {
                     out.extend_from_slice(itoa::Buffer::new().format(total as u64).as_bytes());
                 }
@@ -955,7 +716,7 @@ impl Page<'_> {
                 .into_iter()
                 .map(|s| (s, s.design))
                 .collect();
-        let claim = &self.claim;
+        let claim = self.claim;
         let pico = Pico {
             population: &claim.population,
             intervention: &claim.intervention,
@@ -984,6 +745,24 @@ impl Page<'_> {
     }
 }
 
+/// A connection's `pageInfo`.
+pub(super) fn write_page_info(
+    out: &mut Vec<u8>,
+    fields: &[Selected<PageInfoField>],
+    info: &PageInfo,
+) -> Written {
+    object(out, fields, |out, field| {
+        match field {
+            PageInfoField::Typename => write_str(out, "PageInfo"),
+            PageInfoField::HasPreviousPage => write_bool(out, info.has_previous_page),
+            PageInfoField::HasNextPage => write_bool(out, info.has_next_page),
+            PageInfoField::StartCursor => write_opt_str(out, info.start_cursor.as_deref()),
+            PageInfoField::EndCursor => write_opt_str(out, info.end_cursor.as_deref()),
+        }
+        Some(())
+    })
+}
+
 /// `evidence`'s stance and page arguments in a request with `variables`, parsed as the resolver
 /// parses them; `None` when they do not fit (a value of another type, a bad cursor, `first` and
 /// `last` together, a page too large).
@@ -1008,7 +787,7 @@ fn write_mechanism(
     fields: &[Selected<MechanismField>],
     mechanism: &mechanism::Model,
     steps: &[(mechanism_step::Model, Vec<doi::Model>)],
-    trees: &MechanismTrees,
+    studies_by_doi: &StudiesByDoi,
 ) -> Written {
     object(out, fields, |out, field| {
         match field {
@@ -1021,7 +800,7 @@ fn write_mechanism(
             MechanismField::Summary => write_str(out, &mechanism.summary),
             MechanismField::Steps(fields) => {
                 return list(out, steps, |out, (step, cites)| {
-                    write_step(out, fields, step, cites, trees)
+                    write_step(out, fields, step, cites, studies_by_doi)
                 });
             }
         }
@@ -1034,7 +813,7 @@ fn write_step(
     fields: &[Selected<StepField>],
     step: &mechanism_step::Model,
     cites: &[doi::Model],
-    trees: &MechanismTrees,
+    studies_by_doi: &StudiesByDoi,
 ) -> Written {
     object(out, fields, |out, field| {
         match field {
@@ -1046,7 +825,7 @@ fn write_step(
             StepField::Citations(fields) => {
                 return list(out, cites, |out, doi| {
                     // The statement reached the studies when the selection asks for them.
-                    let study = trees.studies_by_doi.get(&doi.id).map(Option::as_ref);
+                    let study = studies_by_doi.get(&doi.id).map(Option::as_ref);
                     write_doi(out, fields, doi, study)
                 });
             }
@@ -1131,7 +910,7 @@ fn write_evidence_row(
     })
 }
 
-fn write_counts(out: &mut Vec<u8>, fields: &[Selected<CountsField>], rows: &[EvidenceTreeRow]) {
+fn write_counts(out: &mut Vec<u8>, fields: &[Selected<CountsField>], rows: &[&EvidenceTreeRow]) {
     let counts = crate::graphql::types::EvidenceCounts::of(rows.iter().map(|r| &r.evidence));
     let _ = object(out, fields, |out, field| {
         match field {
@@ -1143,124 +922,4 @@ fn write_counts(out: &mut Vec<u8>, fields: &[Selected<CountsField>], rows: &[Evi
         }
         Some(())
     });
-}
-
-/// Writes an object of `fields`, each value by `write`; gives up when `write` does.
-fn object<F>(
-    out: &mut Vec<u8>,
-    fields: &[Selected<F>],
-    mut write: impl FnMut(&mut Vec<u8>, &F) -> Written,
-) -> Written {
-    out.push(b'{');
-    for (index, selected) in fields.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&selected.key);
-        write(out, &selected.field)?;
-    }
-    out.push(b'}');
-    Some(())
-}
-
-/// Writes a list, each item by `write`; gives up when `write` does.
-fn list<T>(out: &mut Vec<u8>, items: &[T], mut write: impl FnMut(&mut Vec<u8>, &T) -> Written) -> Written {
-    out.push(b'[');
-    for (index, item) in items.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        write(out, item)?;
-    }
-    out.push(b']');
-    Some(())
-}
-
-fn write_int(out: &mut Vec<u8>, value: i32) {
-    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-}
-
-fn write_opt_int(out: &mut Vec<u8>, value: Option<i32>) {
-    match value {
-        Some(value) => write_int(out, value),
-        None => out.extend_from_slice(b"null"),
-    }
-}
-
-fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
-    match value {
-        Some(value) => write_str(out, value),
-        None => out.extend_from_slice(b"null"),
-    }
-}
-
-fn write_bool(out: &mut Vec<u8>, value: bool) {
-    out.extend_from_slice(if value { b"true" } else { b"false" });
-}
-
-fn write_id(out: &mut Vec<u8>, node_type: NodeType, id: i32) {
-    write_str(out, &GlobalId::new(node_type, id).encode());
-}
-
-/// An enum value by its GraphQL name, as the executor writes it.
-fn write_enum<E: async_graphql::resolver_utils::EnumType>(out: &mut Vec<u8>, value: E) {
-    crate::graphql::json::write_value(out, &enum_value(value));
-}
-
-/// A scalar (a time) as the executor writes it.
-fn write_scalar<S: ScalarType>(out: &mut Vec<u8>, value: &S) {
-    crate::graphql::json::write_value(out, &value.to_value());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::trees::MechanismDepth;
-
-    fn compile(query: &str) -> Option<CompiledPage> {
-        let document = async_graphql::parser::parse_query(query).expect("a query that parses");
-        CompiledPage::compile(&document, None)
-    }
-
-    #[test]
-    fn a_claim_page_with_fragments_and_aliases_compiles() {
-        let page = compile(
-            r#"query P($s: String!) { page: claim(slug: $s) { ...Head ... on Node { id } id
-                mechanisms { rank steps { citations { study { title doi { value } } } } } } }
-               fragment Head on Claim { slug t: statement }"#,
-        )
-        .expect("compiles");
-        assert_eq!(&*page.key, b"{\"page\":");
-        let keys: Vec<&[u8]> = page.claim.iter().map(|s| &*s.key).collect();
-        assert_eq!(
-            keys,
-            [&b"\"slug\":"[..], b"\"t\":", b"\"id\":", b"\"mechanisms\":"]
-        );
-        assert_eq!(page.plan.depth, Some(MechanismDepth::Studies));
-        assert!(page.plan.evidence.is_none());
-    }
-
-    #[test]
-    fn what_the_rows_do_not_hold_is_left_to_the_executor() {
-        for query in [
-            "{ claim(slug: \"x\") { history { totalCount } } }",
-            "{ claim(slug: \"x\") { mechanisms { claim { id } } } }",
-            "{ claim(slug: \"x\") { id @include(if: true) } }",
-            "{ claim(slug: \"x\") { synthesis { studies { doi { value } } } } }",
-            "{ claim(slug: \"x\") { mechanisms { id } mechanisms { rank } } }",
-            "{ claim(slug: \"x\") { id } doi(value: \"10.1/x\") { id } }",
-            "{ a: claim(slug: \"x\") { id } b: claim(slug: \"y\") { id } }",
-            "{ claim(slug: \"x\") { ... on Study { id } } }",
-            "mutation { logout }",
-            "{ __typename }",
-        ] {
-            assert!(compile(query).is_none(), "{query} compiled");
-        }
-    }
-
-    #[test]
-    fn a_leaf_asked_twice_under_one_key_is_answered_once() {
-        let page = compile("{ claim(slug: \"x\") { id slug ... on Claim { id } } }").expect("compiles");
-        assert_eq!(page.claim.len(), 2);
-    }
 }

@@ -1,0 +1,82 @@
+//! Writing JSON values as the executor writes them.
+
+use async_graphql::ScalarType;
+use async_graphql::resolver_utils::enum_value;
+
+use super::Selected;
+use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::json::write_str;
+
+/// What a writer gives back: `None` when it gave up (the executor answers instead).
+pub(super) type Written = Option<()>;
+
+/// Writes an object of `fields`, each value by `write`; gives up when `write` does.
+pub(super) fn object<F>(
+    out: &mut Vec<u8>,
+    fields: &[Selected<F>],
+    mut write: impl FnMut(&mut Vec<u8>, &F) -> Written,
+) -> Written {
+    out.push(b'{');
+    for (index, selected) in fields.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&selected.key);
+        write(out, &selected.field)?;
+    }
+    out.push(b'}');
+    Some(())
+}
+
+/// Writes a list, each item by `write`; gives up when `write` does.
+pub(super) fn list<T>(
+    out: &mut Vec<u8>,
+    items: &[T],
+    mut write: impl FnMut(&mut Vec<u8>, &T) -> Written,
+) -> Written {
+    out.push(b'[');
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write(out, item)?;
+    }
+    out.push(b']');
+    Some(())
+}
+
+pub(super) fn write_int(out: &mut Vec<u8>, value: i32) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+pub(super) fn write_opt_int(out: &mut Vec<u8>, value: Option<i32>) {
+    match value {
+        Some(value) => write_int(out, value),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+pub(super) fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(value) => write_str(out, value),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+pub(super) fn write_bool(out: &mut Vec<u8>, value: bool) {
+    out.extend_from_slice(if value { b"true" } else { b"false" });
+}
+
+pub(super) fn write_id(out: &mut Vec<u8>, node_type: NodeType, id: i32) {
+    write_str(out, &GlobalId::new(node_type, id).encode());
+}
+
+/// An enum value by its GraphQL name, as the executor writes it.
+pub(super) fn write_enum<E: async_graphql::resolver_utils::EnumType>(out: &mut Vec<u8>, value: E) {
+    crate::graphql::json::write_value(out, &enum_value(value));
+}
+
+/// A scalar (a time) as the executor writes it.
+pub(super) fn write_scalar<S: ScalarType>(out: &mut Vec<u8>, value: &S) {
+    crate::graphql::json::write_value(out, &value.to_value());
+}
