@@ -108,10 +108,87 @@ query Claims($first: Int, $last: Int, $after: String, $before: String) {
   }
 }"#;
 
+/// The DOI walk of the benchmark (`tests/bench/shapes/doi_walk.graphql`).
+const DOI_WALK: &str = r#"
+query DoiWalk($value: String!) {
+  doi(value: $value) {
+    value
+    study { title year design }
+    citedBy(first: 20) {
+      edges { node { position text mechanism { rank label claim { slug statement } } } }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+}"#;
+
+/// A DOI walk with every field the walk's statement reads.
+const DOI_EVERY_FIELD: &str = r#"
+query Walk($value: String!, $first: Int, $last: Int) {
+  doi(value: $value) {
+    __typename id value url
+    study { __typename id version title journal year design authors sampleSize retracted doi { id value } }
+    citedBy(first: $first, last: $last) {
+      __typename totalCount
+      pageInfo { __typename hasPreviousPage hasNextPage startCursor endCursor }
+      edges { __typename cursor
+        node { __typename id version position text
+          mechanism { __typename id version rank support label summary
+            claim { __typename id slug statement population effectDirection createdAt synthesis { text } } } } }
+      nodes { id mechanism { id } }
+    }
+  }
+}"#;
+
 /// (query, variables, whether the compiled page answers it)
 fn cases(cursor: &str, claim_cursor: &str) -> Vec<(&'static str, Value, bool)> {
     let slug = |s: &str| json!({ "slug": s });
     vec![
+        // DOI walks, the DOI in any spelling.
+        (DOI_WALK, json!({ "value": "10.3390/jfmk11010080" }), true),
+        (
+            DOI_WALK,
+            json!({ "value": "https://doi.org/10.5555/GEN.2" }),
+            true,
+        ),
+        (DOI_WALK, json!({ "value": "10.9999/no-such-doi" }), true),
+        (
+            DOI_EVERY_FIELD,
+            json!({ "value": "doi:10.5555/gen.3", "first": 2 }),
+            true,
+        ),
+        (
+            DOI_EVERY_FIELD,
+            json!({ "value": "10.5555/gen.3", "last": 1 }),
+            true,
+        ),
+        (DOI_EVERY_FIELD, json!({ "value": "10.3390/jfmk11010080" }), true),
+        (
+            r#"{ doi(value: " 10.5555/gen.1 ") { value url id } }"#,
+            json!({}),
+            true,
+        ),
+        // A value that is not a DOI, page arguments that do not fit, fields the walk does not read.
+        (DOI_WALK, json!({ "value": "not a doi" }), false),
+        (
+            DOI_EVERY_FIELD,
+            json!({ "value": "10.5555/gen.3", "first": -1 }),
+            false,
+        ),
+        (
+            r#"{ doi(value: "10.5555/gen.3") { citedBy { nodes { citations { value } } } } }"#,
+            json!({}),
+            false,
+        ),
+        (
+            r#"{ doi(value: "10.5555/gen.3") { citedBy { nodes { mechanism { claim { mechanisms { rank } } } } } } }"#,
+            json!({}),
+            false,
+        ),
+        (
+            r#"{ doi(value: "10.5555/gen.3") { study { doi { study { title } } } } }"#,
+            json!({}),
+            false,
+        ),
         // Lists of claims.
         (LIST, json!({}), true),
         (LIST, json!({ "after": claim_cursor }), true),

@@ -142,6 +142,11 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Whether the plan reads nothing beyond the claims' own rows.
+    pub fn reads_nothing(&self) -> bool {
+        self.depth.is_none() && !self.cited.count && !self.synthesis_alone && self.evidence.is_none()
+    }
+
     pub fn of<S: Selects>(claim: &S) -> Plan {
         if !claim.exists() {
             return Plan::default();
@@ -391,11 +396,11 @@ async fn feed_cited(loader: &RequestLoader, claims: &[i32], rows: Vec<(i32, stud
 
 /// How far a DOI's selection reaches: its study, its citing steps (`citedBy`), their mechanisms
 /// and those mechanisms' claims.
-fn doi_depth(doi: &Lookahead<'_>) -> DoiDepth {
+pub(crate) fn doi_depth<S: Selects>(doi: &S) -> DoiDepth {
     let cited = doi.field("citedBy");
     let steps = [cited.field("edges").field("node"), cited.field("nodes")];
-    let mechanisms: Vec<Lookahead<'_>> = steps.iter().map(|s| s.field("mechanism")).collect();
-    let claims: Vec<Lookahead<'_>> = mechanisms.iter().map(|m| m.field("claim")).collect();
+    let mechanisms: Vec<S> = steps.iter().map(|s| s.field("mechanism")).collect();
+    let claims: Vec<S> = mechanisms.iter().map(|m| m.field("claim")).collect();
     let citing = if any(&claims) {
         Some(Citing::Claims)
     } else if any(&mechanisms) {

@@ -101,6 +101,65 @@ enum Read {
     Found(claim::Model, Fetched),
 }
 
+/// A Relay connection's page arguments, each as written.
+#[derive(Debug, Default)]
+pub(super) struct PageArgsAsWritten {
+    first: Option<Arg>,
+    after: Option<Arg>,
+    last: Option<Arg>,
+    before: Option<Arg>,
+}
+
+impl PageArgsAsWritten {
+    /// The arguments in a request with `variables`, as the resolver takes them; `None` when one
+    /// is of another type or they do not make a window (the executor then answers, with its error).
+    pub fn value(&self, variables: &Variables) -> Option<PageArgs> {
+        let page = PageArgs {
+            first: Arg::parse(self.first.as_ref(), variables).ok()?,
+            after: Arg::parse(self.after.as_ref(), variables).ok()?,
+            last: Arg::parse(self.last.as_ref(), variables).ok()?,
+            before: Arg::parse(self.before.as_ref(), variables).ok()?,
+        };
+        page.window(decode_id_cursor).ok()?;
+        Some(page)
+    }
+}
+
+/// A field of `MechanismStepConnection`.
+#[derive(Debug)]
+pub(super) enum StepsField {
+    Typename,
+    Edges(Vec<Selected<StepEdgeField>>),
+    Nodes(Vec<Selected<StepField>>),
+    PageInfo(Vec<Selected<PageInfoField>>),
+    TotalCount,
+}
+
+/// A field of `MechanismStepEdge`.
+#[derive(Debug)]
+pub(super) enum StepEdgeField {
+    Typename,
+    Cursor,
+    Node(Vec<Selected<StepField>>),
+}
+
+/// Where a mechanism or a step sits: on a claim page (the rows reach down, to the steps and their
+/// citations) or in a DOI walk (the rows reach up, to the mechanism and its claim).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
+    Page,
+    Walk,
+}
+
+/// Where a DOI sits, which decides what its rows hold: a step's citation has its study; a study's
+/// DOI has nothing more; a DOI walk's root has its study and its citing steps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum DoiAt {
+    Citation,
+    StudyDoi,
+    Walk,
+}
+
 /// `evidence`'s arguments, each as written.
 #[derive(Debug, Default)]
 pub(super) struct EvidenceArgs {
@@ -152,7 +211,10 @@ pub(super) enum MechanismField {
     Support,
     Label,
     Summary,
+    /// On a claim page: its steps.
     Steps(Vec<Selected<StepField>>),
+    /// In a DOI walk: its claim, whose selection reads no statement of its own.
+    Claim(Vec<Selected<ClaimField>>),
 }
 
 /// A field of `MechanismStep`.
@@ -163,7 +225,10 @@ pub(super) enum StepField {
     Version,
     Position,
     Text,
+    /// On a claim page: the DOIs it cites.
     Citations(Vec<Selected<DoiField>>),
+    /// In a DOI walk: its mechanism.
+    Mechanism(Vec<Selected<MechanismField>>),
 }
 
 /// A field of `Doi`.
@@ -174,6 +239,8 @@ pub(super) enum DoiField {
     Value,
     Url,
     Study(Vec<Selected<StudyField>>),
+    /// At a DOI walk's root: the steps citing it.
+    CitedBy(Box<PageArgsAsWritten>, Vec<Selected<StepsField>>),
 }
 
 /// A field of `Study`.
@@ -288,9 +355,49 @@ impl<'d> Compiler<'d> {
                 "createdAt" => ClaimField::CreatedAt,
                 "updatedAt" => ClaimField::UpdatedAt,
                 "synthesis" => ClaimField::Synthesis(self.synthesis(set)?),
-                "mechanisms" => ClaimField::Mechanisms(self.mechanism(set)?),
+                "mechanisms" => ClaimField::Mechanisms(self.mechanism(set, Reach::Page)?),
                 "evidenceCounts" => ClaimField::EvidenceCounts(self.counts(set)?),
                 "evidenceNeeds" => ClaimField::EvidenceNeeds(self.need(set)?),
+                _ => return None,
+            })
+        })
+    }
+
+    /// A connection's page arguments as written; `None` for any other argument.
+    fn page_args(&self, field: &Field) -> Option<PageArgsAsWritten> {
+        let mut args = PageArgsAsWritten::default();
+        for (name, value) in &field.arguments {
+            let slot = match name.node.as_str() {
+                "first" => &mut args.first,
+                "after" => &mut args.after,
+                "last" => &mut args.last,
+                "before" => &mut args.before,
+                _ => return None,
+            };
+            *slot = Some(self.arg(&value.node)?);
+        }
+        Some(args)
+    }
+
+    /// A DOI's citing steps (`citedBy`), in a DOI walk.
+    fn steps(&self, set: &'d SelectionSet) -> Option<Vec<Selected<StepsField>>> {
+        self.object(set, "MechanismStepConnection", None, |name, field| {
+            let set = &field.selection_set.node;
+            Some(match name {
+                "__typename" => StepsField::Typename,
+                "edges" => {
+                    StepsField::Edges(self.object(set, "MechanismStepEdge", None, |name, field| {
+                        Some(match name {
+                            "__typename" => StepEdgeField::Typename,
+                            "cursor" => StepEdgeField::Cursor,
+                            "node" => StepEdgeField::Node(self.step(&field.selection_set.node, Reach::Walk)?),
+                            _ => return None,
+                        })
+                    })?)
+                }
+                "nodes" => StepsField::Nodes(self.step(set, Reach::Walk)?),
+                "pageInfo" => StepsField::PageInfo(self.page_info(set)?),
+                "totalCount" => StepsField::TotalCount,
                 _ => return None,
             })
         })
@@ -326,7 +433,7 @@ impl<'d> Compiler<'d> {
         })
     }
 
-    fn mechanism(&self, set: &'d SelectionSet) -> Option<Vec<Selected<MechanismField>>> {
+    fn mechanism(&self, set: &'d SelectionSet, reach: Reach) -> Option<Vec<Selected<MechanismField>>> {
         self.object(set, "Mechanism", None, |name, field| {
             Some(match name {
                 "__typename" => MechanismField::Typename,
@@ -336,13 +443,16 @@ impl<'d> Compiler<'d> {
                 "support" => MechanismField::Support,
                 "label" => MechanismField::Label,
                 "summary" => MechanismField::Summary,
-                "steps" => MechanismField::Steps(self.step(&field.selection_set.node)?),
+                "steps" if reach == Reach::Page => {
+                    MechanismField::Steps(self.step(&field.selection_set.node, reach)?)
+                }
+                "claim" if reach == Reach::Walk => MechanismField::Claim(self.claim_alone(field)?),
                 _ => return None,
             })
         })
     }
 
-    fn step(&self, set: &'d SelectionSet) -> Option<Vec<Selected<StepField>>> {
+    fn step(&self, set: &'d SelectionSet, reach: Reach) -> Option<Vec<Selected<StepField>>> {
         self.object(set, "MechanismStep", None, |name, field| {
             Some(match name {
                 "__typename" => StepField::Typename,
@@ -350,23 +460,40 @@ impl<'d> Compiler<'d> {
                 "version" => StepField::Version,
                 "position" => StepField::Position,
                 "text" => StepField::Text,
-                "citations" => StepField::Citations(self.doi(&field.selection_set.node, true)?),
+                "citations" if reach == Reach::Page => {
+                    StepField::Citations(self.doi(&field.selection_set.node, DoiAt::Citation)?)
+                }
+                "mechanism" if reach == Reach::Walk => {
+                    StepField::Mechanism(self.mechanism(&field.selection_set.node, reach)?)
+                }
                 _ => return None,
             })
         })
     }
 
-    /// A DOI's selection; `with_study` when its study is at hand (a step's citation).
-    fn doi(&self, set: &'d SelectionSet, with_study: bool) -> Option<Vec<Selected<DoiField>>> {
-        self.object(set, "Doi", None, |name, field| {
+    /// A claim's selection where only the claim's own row is at hand: `None` when it reaches
+    /// anything the claim's statements would read.
+    fn claim_alone(&self, field: &'d Field) -> Option<Vec<Selected<ClaimField>>> {
+        let claim = self.claim(&field.selection_set.node)?;
+        Plan::of(&self.look(vec![field])).reads_nothing().then_some(claim)
+    }
+
+    /// A DOI's selection, at `at`.
+    pub(super) fn doi(&self, set: &'d SelectionSet, at: DoiAt) -> Option<Vec<Selected<DoiField>>> {
+        let with_arguments = (at == DoiAt::Walk).then_some("citedBy");
+        self.object(set, "Doi", with_arguments, |name, field| {
             Some(match name {
                 "__typename" => DoiField::Typename,
                 "id" => DoiField::Id,
                 "value" => DoiField::Value,
                 "url" => DoiField::Url,
-                "study" if with_study => {
+                "study" if at != DoiAt::StudyDoi => {
                     DoiField::Study(self.study(&field.selection_set.node, StudyAt::Citation)?)
                 }
+                "citedBy" if at == DoiAt::Walk => DoiField::CitedBy(
+                    Box::new(self.page_args(field)?),
+                    self.steps(&field.selection_set.node)?,
+                ),
                 _ => return None,
             })
         })
@@ -386,7 +513,7 @@ impl<'d> Compiler<'d> {
                 "sampleSize" => StudyField::SampleSize,
                 "retracted" => StudyField::Retracted,
                 "doi" if at != StudyAt::Elsewhere => {
-                    StudyField::Doi(self.doi(&field.selection_set.node, false)?)
+                    StudyField::Doi(self.doi(&field.selection_set.node, DoiAt::StudyDoi)?)
                 }
                 _ => return None,
             })
@@ -490,6 +617,17 @@ pub(super) struct ClaimRows<'r> {
 type StudiesByDoi = BTreeMap<i32, Option<study::Model>>;
 
 impl<'r> ClaimRows<'r> {
+    /// A claim's own row, nothing more (a claim reached in a DOI walk).
+    pub fn alone(claim: &'r claim::Model, variables: &'r Variables) -> Self {
+        ClaimRows {
+            claim,
+            mechanisms: None,
+            evidence: None,
+            cited: None,
+            variables,
+        }
+    }
+
     /// The rows of one claim page: `fetched` read for `claim` alone.
     pub fn of_page(claim: &'r claim::Model, fetched: &'r Fetched, variables: &'r Variables) -> Self {
         ClaimRows {
@@ -644,7 +782,8 @@ impl ClaimRows<'_> {
                 ClaimField::Mechanisms(fields) => {
                     let (trees, studies_by_doi) = self.mechanisms.as_ref()?;
                     return list(out, trees, |out, tree| {
-                        write_mechanism(out, fields, &tree.mechanism, &tree.steps, studies_by_doi)
+                        let around = MechanismAround::Steps(&tree.steps, studies_by_doi);
+                        write_mechanism(out, fields, &tree.mechanism, around)
                     });
                 }
                 ClaimField::EvidenceCounts(fields) => write_counts(out, fields, self.evidence_rows()?),
@@ -782,12 +921,37 @@ fn evidence_page(
     Some((stance.map(Into::into), page))
 }
 
-fn write_mechanism(
+/// What the rows hold around a mechanism: its steps with their citations (a claim page), or its
+/// claim when the walk read it (a DOI walk).
+#[derive(Clone, Copy)]
+pub(super) enum MechanismAround<'r> {
+    Steps(&'r [(mechanism_step::Model, Vec<doi::Model>)], &'r StudiesByDoi),
+    Claim(Option<&'r ClaimRows<'r>>),
+}
+
+/// What the rows hold around a step: the DOIs it cites (a claim page), or its mechanism and that
+/// mechanism's claim, when the walk read them (a DOI walk).
+#[derive(Clone, Copy)]
+pub(super) enum StepAround<'r> {
+    Citations(&'r [doi::Model], &'r StudiesByDoi),
+    Mechanism(Option<&'r mechanism::Model>, Option<&'r ClaimRows<'r>>),
+}
+
+/// Writes a DOI walk's `citedBy` (its page arguments and selection); given to [`write_doi`], which
+/// gives up on `citedBy` anywhere else.
+pub(super) type CitedBy<'a> =
+    dyn Fn(&mut Vec<u8>, &PageArgsAsWritten, &[Selected<StepsField>]) -> Written + 'a;
+
+/// A DOI's `citedBy` where the rows do not hold it: the executor answers.
+fn not_walked(_: &mut Vec<u8>, _: &PageArgsAsWritten, _: &[Selected<StepsField>]) -> Written {
+    None
+}
+
+pub(super) fn write_mechanism(
     out: &mut Vec<u8>,
     fields: &[Selected<MechanismField>],
     mechanism: &mechanism::Model,
-    steps: &[(mechanism_step::Model, Vec<doi::Model>)],
-    studies_by_doi: &StudiesByDoi,
+    around: MechanismAround<'_>,
 ) -> Written {
     object(out, fields, |out, field| {
         match field {
@@ -799,21 +963,29 @@ fn write_mechanism(
             MechanismField::Label => write_opt_str(out, mechanism.label.as_deref()),
             MechanismField::Summary => write_str(out, &mechanism.summary),
             MechanismField::Steps(fields) => {
+                let MechanismAround::Steps(steps, studies_by_doi) = around else {
+                    return None;
+                };
                 return list(out, steps, |out, (step, cites)| {
-                    write_step(out, fields, step, cites, studies_by_doi)
+                    write_step(out, fields, step, StepAround::Citations(cites, studies_by_doi))
                 });
+            }
+            MechanismField::Claim(fields) => {
+                let MechanismAround::Claim(claim) = around else {
+                    return None;
+                };
+                return claim?.write_claim(out, fields, &Plan::default());
             }
         }
         Some(())
     })
 }
 
-fn write_step(
+pub(super) fn write_step(
     out: &mut Vec<u8>,
     fields: &[Selected<StepField>],
     step: &mechanism_step::Model,
-    cites: &[doi::Model],
-    studies_by_doi: &StudiesByDoi,
+    around: StepAround<'_>,
 ) -> Written {
     object(out, fields, |out, field| {
         match field {
@@ -823,23 +995,34 @@ fn write_step(
             StepField::Position => write_int(out, step.position),
             StepField::Text => write_str(out, &step.text),
             StepField::Citations(fields) => {
+                let StepAround::Citations(cites, studies_by_doi) = around else {
+                    return None;
+                };
                 return list(out, cites, |out, doi| {
                     // The statement reached the studies when the selection asks for them.
                     let study = studies_by_doi.get(&doi.id).map(Option::as_ref);
-                    write_doi(out, fields, doi, study)
+                    write_doi(out, fields, doi, study, &not_walked)
                 });
+            }
+            StepField::Mechanism(fields) => {
+                let StepAround::Mechanism(mechanism, claim) = around else {
+                    return None;
+                };
+                return write_mechanism(out, fields, mechanism?, MechanismAround::Claim(claim));
             }
         }
         Some(())
     })
 }
 
-/// A DOI; `study` is its study when that was read (`Some(None)`: it has none).
-fn write_doi(
+/// A DOI; `study` is its study when that was read (`Some(None)`: it has none), and `cited_by`
+/// writes its citing steps.
+pub(super) fn write_doi(
     out: &mut Vec<u8>,
     fields: &[Selected<DoiField>],
     doi: &doi::Model,
     study: Option<Option<&study::Model>>,
+    cited_by: &CitedBy<'_>,
 ) -> Written {
     object(out, fields, |out, field| {
         match field {
@@ -851,6 +1034,7 @@ fn write_doi(
                 Some(study) => return write_study(out, fields, study, Some(doi)),
                 None => out.extend_from_slice(b"null"),
             },
+            DoiField::CitedBy(args, fields) => return cited_by(out, args, fields),
         }
         Some(())
     })
@@ -879,7 +1063,7 @@ fn write_study(
                 None => out.extend_from_slice(b"null"),
                 Some(id) => {
                     let doi = doi.filter(|d| d.id == id)?;
-                    return write_doi(out, fields, doi, None);
+                    return write_doi(out, fields, doi, None, &not_walked);
                 }
             },
         }

@@ -33,10 +33,12 @@ use crate::store::Store;
 
 mod claim;
 mod claims;
+mod walk;
 mod write;
 
 use claim::ClaimRoot;
 use claims::ClaimsRoot;
+use walk::WalkRoot;
 
 /// Fragments nest at most this deep here (validation refuses cycles; this only bounds the walk).
 const MAX_FRAGMENT_DEPTH: usize = 16;
@@ -56,6 +58,8 @@ enum Root {
     Claim(ClaimRoot),
     /// `claims(...)`: a page of the claim list.
     Claims(Box<ClaimsRoot>),
+    /// `doi(value:)`: a DOI walk.
+    Doi(WalkRoot),
 }
 
 /// A field of the response: its key, escaped and followed by `:`, and what it holds.
@@ -123,6 +127,7 @@ impl CompiledQuery {
         let compiled = match root.name.node.as_str() {
             "claim" => Root::Claim(ClaimRoot::compile(&compiler, root)?),
             "claims" => Root::Claims(Box::new(ClaimsRoot::compile(&compiler, root)?)),
+            "doi" => Root::Doi(WalkRoot::compile(&compiler, root)?),
             _ => return None,
         };
         let mut key = b"{".to_vec();
@@ -142,6 +147,7 @@ impl CompiledQuery {
         let answered = match &self.root {
             Root::Claim(root) => root.answer(db, variables, out).await,
             Root::Claims(root) => root.answer(db, variables, out).await,
+            Root::Doi(root) => root.answer(db, variables, out).await,
         };
         match answered {
             Ok(Answered::Written) => {
@@ -166,7 +172,7 @@ impl CompiledQuery {
     pub async fn read_rows(&self, db: &Store, variables: &Variables) -> ApiResult<bool> {
         match &self.root {
             Root::Claim(root) => root.read_rows(db, variables).await,
-            Root::Claims(_) => Ok(false),
+            Root::Claims(_) | Root::Doi(_) => Ok(false),
         }
     }
 }
