@@ -7,6 +7,7 @@
 use api::graphql::SchemaOptions;
 use api::http::HttpOptions;
 use axum::http::StatusCode;
+use entity::values::Role;
 use serde_json::{Value, json};
 use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, url_encode};
 
@@ -139,6 +140,35 @@ query Walk($value: String!, $first: Int, $last: Int) {
   }
 }"#;
 
+/// A claim's history page (`tests/bench/shapes/history.graphql`).
+const HISTORY: &str = r#"
+query ClaimHistory($slug: String!) {
+  claim(slug: $slug) {
+    slug
+    history(first: 20) {
+      edges { node { id action subjectId actor { name } before after createdAt } }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+}"#;
+
+/// A history page with every field the compiled page answers, twice under two aliases.
+const HISTORY_EVERY_FIELD: &str = r#"
+query Every($slug: String!, $last: Int) {
+  claim(slug: $slug) {
+    id
+    history(last: $last) {
+      __typename totalCount
+      pageInfo { __typename hasPreviousPage hasNextPage startCursor endCursor }
+      edges { __typename cursor
+        node { __typename id action subjectId before after createdAt
+          actor { __typename id name role createdAt } } }
+      nodes { ... on Node { id } action }
+    }
+    oldest: history(first: 1) { nodes { action actor { name } } }
+  }
+}"#;
+
 /// (query, variables, whether the compiled page answers it)
 fn cases(cursor: &str, claim_cursor: &str) -> Vec<(&'static str, Value, bool)> {
     let slug = |s: &str| json!({ "slug": s });
@@ -186,6 +216,25 @@ fn cases(cursor: &str, claim_cursor: &str) -> Vec<(&'static str, Value, bool)> {
         ),
         (
             r#"{ doi(value: "10.5555/gen.3") { study { doi { study { title } } } } }"#,
+            json!({}),
+            false,
+        ),
+        // A claim's history (the seed loader's events).
+        (HISTORY, slug(SEED_SLUG), true),
+        (HISTORY_EVERY_FIELD, json!({ "slug": SEED_SLUG, "last": 3 }), true),
+        (HISTORY_EVERY_FIELD, json!({ "slug": "claim-002" }), true),
+        (
+            HISTORY_EVERY_FIELD,
+            json!({ "slug": SEED_SLUG, "last": -3 }),
+            false,
+        ),
+        (
+            r#"{ claim(slug: "rest-pause-training") { history { nodes { subject { id } } } } }"#,
+            json!({}),
+            false,
+        ),
+        (
+            r#"{ claims(first: 1) { nodes { history { totalCount } } } }"#,
             json!({}),
             false,
         ),
@@ -327,11 +376,13 @@ async fn a_compiled_page_answers_as_the_executor_does_byte_for_byte() {
         );
         for answer in [&validating, &repeated] {
             assert_eq!(answer.status, expected.status, "{query} with {variables}");
-            assert_eq!(
-                answer.header("content-type"),
-                expected.header("content-type"),
-                "{query}"
-            );
+            for header in ["content-type", "cache-control"] {
+                assert_eq!(
+                    answer.header(header),
+                    expected.header(header),
+                    "{header} of {query}"
+                );
+            }
             assert_same(
                 &answer.text(),
                 &expected.text(),
@@ -466,4 +517,97 @@ async fn compiled_pages_off_answers_every_request_on_the_executor() {
         assert_eq!(answer.status, StatusCode::OK);
     }
     assert_eq!(compiled_pages(&app).await, 0);
+}
+
+const SUBMIT_EVIDENCE: &str = r#"
+mutation Submit($input: EvidenceSubmitInput!) {
+  evidenceSubmit(input: $input) { contribution { id } userErrors { message } }
+}"#;
+
+/// A claim's history is the caller's: each kind of caller (anonymous, another contributor, the
+/// author of a pending contribution, a moderator) gets from a compiled page the events, actors and
+/// count the executor gives them, marked private like the executor's.
+#[tokio::test]
+async fn a_compiled_history_answers_each_caller_as_the_executor_does() {
+    let app = TestApp::seeded().await;
+    let author = app.token("casey", Role::Contributor).await;
+    let other = app.token("dana", Role::Contributor).await;
+    let moderator = app.token("morgan", Role::Moderator).await;
+    let claim = app
+        .data(
+            "query($slug: String!) { claim(slug: $slug) { id } }",
+            json!({ "slug": SEED_SLUG }),
+        )
+        .await;
+    let input = json!({ "input": {
+        "claimId": claim["claim"]["id"],
+        "doi": "10.1000/compiled.history",
+        "stance": "SUPPORTING",
+        "study": { "title": "A pending study", "year": 2026, "design": "COHORT_STUDY" }
+    }});
+    let submitted = app.data_as(&author, SUBMIT_EVIDENCE, input).await;
+    assert!(
+        submitted["evidenceSubmit"]["contribution"]["id"].is_string(),
+        "{submitted:#}"
+    );
+    let variables = json!({ "slug": SEED_SLUG, "last": 5 });
+    let executor = served(app, false);
+    let callers = [None, Some(&other), Some(&author), Some(&moderator)];
+    let mut expected = Vec::new();
+    for token in callers {
+        expected.push(match token {
+            Some(token) => {
+                executor
+                    .post_graphql_as(token, HISTORY_EVERY_FIELD, variables.clone())
+                    .await
+            }
+            None => {
+                executor
+                    .post_graphql(HISTORY_EVERY_FIELD, variables.clone())
+                    .await
+            }
+        });
+    }
+    let app = served(executor, true);
+    let mut bodies = Vec::new();
+    for (token, expected) in callers.into_iter().zip(&expected) {
+        let before = compiled_pages(&app).await;
+        for _ in 0..2 {
+            let answer = match token {
+                Some(token) => {
+                    app.post_graphql_as(token, HISTORY_EVERY_FIELD, variables.clone())
+                        .await
+                }
+                None => app.post_graphql(HISTORY_EVERY_FIELD, variables.clone()).await,
+            };
+            assert_eq!(answer.status, StatusCode::OK);
+            assert_eq!(answer.header("cache-control"), expected.header("cache-control"));
+            assert_same(&answer.text(), &expected.text(), "a history page");
+        }
+        assert!(
+            compiled_pages(&app).await > before,
+            "the repeated history page is compiled"
+        );
+        bodies.push(expected.text());
+    }
+    assert!(
+        expected
+            .iter()
+            .all(|e| e.header("cache-control").is_some_and(|c| c.contains("private"))),
+        "a history page is the caller's alone"
+    );
+    // The pending contribution's submission is the author's and the moderator's to see.
+    let submissions = |body: &String| body.matches("contribution.submitted").count();
+    assert_eq!(submissions(&bodies[0]), submissions(&bodies[1]));
+    assert!(
+        submissions(&bodies[2]) > submissions(&bodies[0]),
+        "the author sees their submission"
+    );
+    assert!(
+        submissions(&bodies[3]) > submissions(&bodies[0]),
+        "a moderator sees it"
+    );
+    // Only the user themself and moderators see an account's role.
+    assert!(!bodies[0].contains("\"role\":\"CONTRIBUTOR\""));
+    assert!(bodies[2].contains("\"role\":\"CONTRIBUTOR\""), "{}", bodies[2]);
 }

@@ -92,7 +92,7 @@ struct Kept {
 }
 
 /// A validation that passed: the complexity it was priced at, and its operation compiled when it
-/// is a claim page query whose answer may be public.
+/// is a query [`CompiledQuery`] answers (marked private when its answer is the caller's alone).
 struct Passed {
     validation: Validation,
     complexity: usize,
@@ -120,8 +120,8 @@ pub struct Verdict {
     /// The complexity it was priced at.
     pub complexity: usize,
     /// Whether its answer may be public: it selects nothing marked `cache_control(private)` (the
-    /// caller's rate limit, themself, contributions, events, users). Only such an operation is
-    /// compiled, since a compiled page is answered without the executor's cache hints.
+    /// caller's rate limit, themself, contributions, events, users). A compiled operation
+    /// carries it, since a compiled answer is written without the executor's cache hints.
     pub public: bool,
 }
 
@@ -343,10 +343,10 @@ fn remember(cache: &mut Cache, key: ValidationKey, verdict: Verdict, compile_pag
         .find(|passed| passed.validation.operation == key.validation.operation);
     let compiled = match same_operation {
         Some(passed) => passed.compiled.clone(),
-        None => (compile_pages && verdict.public)
+        None => compile_pages
             .then(|| CompiledQuery::compile(&kept.document, key.validation.operation.as_deref()))
             .flatten()
-            .map(Arc::new),
+            .map(|compiled| Arc::new(compiled.public(verdict.public))),
     };
     kept.validated.push(Passed {
         validation: key.validation,
@@ -600,9 +600,9 @@ mod tests {
     }
 
     #[test]
-    fn a_claim_page_whose_answer_is_private_is_never_compiled() {
-        // As if the page selected something about the caller (a field the compiled page does not
-        // answer today, but one may be added): it runs on the executor, which marks it private.
+    fn a_claim_page_whose_answer_is_private_is_compiled_private() {
+        // As if the page selected something about the caller: its answer is the caller's alone,
+        // and says so wherever it is written.
         const CLAIM: &str = "query C($slug: String!) { claim(slug: $slug) { slug } }";
         let cache = DocumentCache::new(usize::MAX, true);
         let private = Verdict {
@@ -618,7 +618,7 @@ mod tests {
         let Preparation::Validated { compiled, .. } = cache.prepare(&mut again) else {
             panic!("the second request should reuse the validation");
         };
-        assert!(compiled.is_none());
+        assert!(!compiled.expect("compiled").is_public());
     }
 
     #[test]

@@ -23,6 +23,7 @@ use super::{
     Caller, ClaimgraphSchema, SchemaOptions, build_prevalidated_schema, build_schema_with, completion,
     request_loader,
 };
+use crate::domain::visibility::Viewer;
 use crate::domain::write::gate::WriteGate;
 use crate::error::ErrorCode;
 use crate::rate_limit::{RateCharge, RateSnapshot, cost_of_complexity};
@@ -85,8 +86,9 @@ pub enum Outcome {
         cost: u64,
         left: u64,
     },
-    /// Answered from a compiled claim page: the whole response body, `{"data": …}`.
-    Compiled(Vec<u8>),
+    /// Answered from a compiled query: the whole response body, `{"data": …}`, and whether it
+    /// may be public (else it is the caller's alone).
+    Compiled { body: Vec<u8>, public: bool },
     /// Answered by the executor: every error has its code, and `data` its nulls in place.
     Executed(async_graphql::Response),
     /// Stopped at the request timeout.
@@ -172,10 +174,12 @@ impl Engine {
                 None
             }
         });
+        let viewer = context.caller.viewer();
         let outcome = self
             .run(
                 request.data(context.caller),
                 preparation,
+                &viewer,
                 context.charge,
                 context.request_id,
             )
@@ -213,6 +217,7 @@ impl Engine {
         &self,
         request: async_graphql::Request,
         preparation: Preparation,
+        viewer: &Viewer,
         charge: Option<Arc<RateCharge>>,
         request_id: Option<&str>,
     ) -> Outcome {
@@ -226,7 +231,7 @@ impl Engine {
                 return over;
             }
             if let Some(page) = compiled
-                && let Some(outcome) = self.answer_compiled(page, &request.variables).await
+                && let Some(outcome) = self.answer_compiled(page, viewer, &request.variables).await
             {
                 return outcome;
             }
@@ -285,12 +290,22 @@ impl Engine {
     /// Answers from the compiled claim page; `None` when the executor should answer: the page's
     /// rows do not hold the answer (a branch not read whole, an argument that does not fit), or the
     /// database failed (the executor then reports it with its errors).
-    async fn answer_compiled(&self, page: &CompiledQuery, variables: &Variables) -> Option<Outcome> {
+    async fn answer_compiled(
+        &self,
+        page: &CompiledQuery,
+        viewer: &Viewer,
+        variables: &Variables,
+    ) -> Option<Outcome> {
         /// The buffer a compiled page's body starts at: a claim page is about 15 KB.
         const BODY_BYTES: usize = 16 * 1024;
         let mut body = Vec::with_capacity(BODY_BYTES);
         body.extend_from_slice(b"{\"data\":");
-        match tokio::time::timeout(self.timeout, page.answer(&self.store, variables, &mut body)).await {
+        match tokio::time::timeout(
+            self.timeout,
+            page.answer(&self.store, viewer, variables, &mut body),
+        )
+        .await
+        {
             Ok(Ok(true)) => {}
             Ok(Ok(false)) => return None,
             Ok(Err(err)) => {
@@ -300,7 +315,10 @@ impl Engine {
             Err(_) => return Some(Outcome::TimedOut(self.timeout)),
         }
         body.push(b'}');
-        Some(Outcome::Compiled(body))
+        Some(Outcome::Compiled {
+            body,
+            public: page.is_public(),
+        })
     }
 
     /// Makes an executed response's `data` what the GraphQL spec says it is, where async-graphql's

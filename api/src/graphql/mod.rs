@@ -21,12 +21,13 @@ pub mod ids;
 pub mod inputs;
 pub mod json;
 pub mod limits;
+pub(crate) mod list_args;
 pub mod loaders;
 mod mutation;
 pub mod nesting;
 pub mod operation;
 mod prefetch;
-pub(crate) mod query;
+mod query;
 pub mod rate_limit;
 mod types;
 

@@ -145,13 +145,20 @@ async fn run(
             media,
         ),
         EngineOutcome::TimedOut(timeout) => timed_out(state, timeout, operation, started, media),
-        EngineOutcome::Compiled(body) => {
+        EngineOutcome::Compiled { body, public } => {
             state.metrics.record_compiled_page();
             state
                 .metrics
                 .record(operation, Outcome::Ok, &[], started.elapsed());
-            let http = json_response(StatusCode::OK, body, media);
+            let mut http = json_response(StatusCode::OK, body, media);
             match cacheable {
+                _ if !public => {
+                    http.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static(PRIVATE_CACHE_CONTROL),
+                    );
+                    http
+                }
                 Some(request_headers) => validated(http, request_headers).await,
                 None => http,
             }

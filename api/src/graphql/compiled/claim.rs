@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use async_graphql::parser::types::{Field, SelectionSet};
 use async_graphql::{InputType, Value, Variables};
 use entity::values::doi_url;
-use entity::{claim, doi, evidence, mechanism, mechanism_step, study};
+use entity::{claim, doi, event, evidence, mechanism, mechanism_step, study, user};
 
 use super::write::{
     Written, list, object, write_bool, write_enum, write_id, write_int, write_opt_int, write_opt_str,
@@ -13,12 +13,16 @@ use super::write::{
 };
 use super::{Answered, Arg, Compiler, Selected};
 use crate::domain::evidence_needs::{Pico, evidence_ladder};
+use crate::domain::visibility::Viewer;
 use crate::error::ApiResult;
-use crate::graphql::connection::{PageArgs, PageInfo, Total, decode_id_cursor, paginate_loaded};
+use crate::graphql::connection::{
+    Connection, PageArgs, PageInfo, Total, decode_id_cursor, from_page, id_cursor, paginate_loaded,
+};
 use crate::graphql::enums::{EffectDirection, GradeCertainty, Stance, StudyDesign, Support};
 use crate::graphql::ids::NodeType;
-use crate::graphql::json::write_str;
+use crate::graphql::json::{write_str, write_value};
 use crate::graphql::prefetch::{Fetched, Plan, read_claim_page};
+use crate::graphql::types::Role;
 use crate::store::Store;
 use crate::store::trees::{EvidenceTreeRow, MechanismTree};
 
@@ -41,11 +45,17 @@ impl ClaimRoot {
         Some(ClaimRoot {
             slug: compiler.arg(&value.node)?,
             plan: Plan::of(&compiler.look(vec![root])),
-            claim: compiler.claim(&root.selection_set.node)?,
+            claim: compiler.claim(&root.selection_set.node, true)?,
         })
     }
 
-    pub async fn answer(&self, db: &Store, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<Answered> {
+    pub async fn answer(
+        &self,
+        db: &Store,
+        viewer: &Viewer,
+        variables: &Variables,
+        out: &mut Vec<u8>,
+    ) -> ApiResult<Answered> {
         let (claim, fetched) = match self.read(db, variables).await? {
             Read::Executor => return Ok(Answered::Executor),
             Read::Missing => {
@@ -54,7 +64,12 @@ impl ClaimRoot {
             }
             Read::Found(claim, fetched) => (claim, fetched),
         };
-        let rows = ClaimRows::of_page(&claim, &fetched, variables);
+        let history = match read_history(db, viewer, claim.id, &self.claim, variables).await? {
+            Some(history) => history,
+            None => return Ok(Answered::Executor),
+        };
+        let mut rows = ClaimRows::of_page(&claim, &fetched, variables);
+        rows.history = Some((&history, viewer));
         Ok(match rows.write_claim(out, &self.claim, &self.plan) {
             Some(()) => Answered::Written,
             None => Answered::Executor,
@@ -80,10 +95,73 @@ impl ClaimRoot {
     }
 }
 
+/// The history pages a claim page's selection asks for, each read as the `history` resolver reads
+/// it for `viewer`, and their events' actors in one statement; `None` when arguments do not fit.
+async fn read_history<'f>(
+    db: &Store,
+    viewer: &Viewer,
+    claim: i32,
+    fields: &'f [Selected<ClaimField>],
+    variables: &Variables,
+) -> ApiResult<Option<History<'f>>> {
+    let mut history = History::default();
+    let mut actors = false;
+    for selected in fields {
+        let ClaimField::History(args, fields) = &selected.field else {
+            continue;
+        };
+        let Some(window) = args
+            .value(variables)
+            .and_then(|page| page.window(decode_id_cursor).ok())
+        else {
+            return Ok(None);
+        };
+        let page = db.events_page(viewer.events(), Some(claim), &window).await?;
+        let counted = fields.iter().any(|f| matches!(f.field, EventsField::TotalCount));
+        let total = match counted {
+            true => Some(db.count(&page.count).await?),
+            false => None,
+        };
+        actors |= fields.iter().any(|f| match &f.field {
+            EventsField::Edges(edge) => edge.iter().any(|f| match &f.field {
+                EventEdgeField::Node(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
+                _ => false,
+            }),
+            EventsField::Nodes(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
+            _ => false,
+        });
+        let connection = from_page(page, &window, |row| id_cursor(row.id), |row| row);
+        history.pages.push((&**args, connection, total));
+    }
+    if actors {
+        let ids: BTreeSet<i32> = history
+            .pages
+            .iter()
+            .flat_map(|(_, connection, _)| &connection.edges)
+            .filter_map(|edge| edge.node.actor_id)
+            .collect();
+        if !ids.is_empty() {
+            for user in db.by_ids::<user::Entity>(ids).await? {
+                history.actors.insert(user.id, user);
+            }
+        }
+    }
+    Ok(Some(history))
+}
+
+/// A claim page's history pages (each under the arguments it was read by, with its total when
+/// asked), and the users who acted in them.
+#[derive(Default)]
+pub(super) struct History<'f> {
+    pages: Vec<(&'f PageArgsAsWritten, Connection<event::Model>, Option<u64>)>,
+    actors: HashMap<i32, user::Model>,
+}
+
 /// Whether the arguments under a claim's selection fit, in a request with `variables`.
 pub(super) fn fits(claim: &[Selected<ClaimField>], variables: &Variables) -> bool {
     claim.iter().all(|selected| match &selected.field {
         ClaimField::Evidence(args, _) => evidence_page(args, variables).is_some(),
+        ClaimField::History(args, _) => args.value(variables).is_some(),
         _ => true,
     })
 }
@@ -143,6 +221,47 @@ pub(super) enum StepEdgeField {
     Node(Vec<Selected<StepField>>),
 }
 
+/// A field of `EventConnection`.
+#[derive(Debug)]
+pub(super) enum EventsField {
+    Typename,
+    Edges(Vec<Selected<EventEdgeField>>),
+    Nodes(Vec<Selected<EventField>>),
+    PageInfo(Vec<Selected<PageInfoField>>),
+    TotalCount,
+}
+
+/// A field of `EventEdge`.
+#[derive(Debug)]
+pub(super) enum EventEdgeField {
+    Typename,
+    Cursor,
+    Node(Vec<Selected<EventField>>),
+}
+
+/// A field of `Event` (its `subject`, `claim`, `contribution` and `diff` are the executor's).
+#[derive(Debug)]
+pub(super) enum EventField {
+    Typename,
+    Id,
+    Action,
+    Actor(Vec<Selected<UserField>>),
+    SubjectId,
+    Before,
+    After,
+    CreatedAt,
+}
+
+/// A field of `User`.
+#[derive(Debug)]
+pub(super) enum UserField {
+    Typename,
+    Id,
+    Name,
+    Role,
+    CreatedAt,
+}
+
 /// Where a mechanism or a step sits: on a claim page (the rows reach down, to the steps and their
 /// citations) or in a DOI walk (the rows reach up, to the mechanism and its claim).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -190,6 +309,8 @@ pub(super) enum ClaimField {
     EvidenceCounts(Vec<Selected<CountsField>>),
     Evidence(Box<EvidenceArgs>, Vec<Selected<ConnectionField>>),
     EvidenceNeeds(Vec<Selected<NeedField>>),
+    /// At a claim page's root: a page of its history, read for the caller.
+    History(Box<PageArgsAsWritten>, Vec<Selected<EventsField>>),
 }
 
 /// A field of `ClaimSynthesis`.
@@ -332,12 +453,27 @@ enum StudyAt {
 }
 
 impl<'d> Compiler<'d> {
-    pub(super) fn claim(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ClaimField>>> {
-        self.object(set, "Claim", Some("evidence"), |name, field| {
+    /// A claim's selection; `with_history` at a claim page's root (a list of claims would read
+    /// one history page per claim, and a DOI walk reads none).
+    pub(super) fn claim(
+        &self,
+        set: &'d SelectionSet,
+        with_history: bool,
+    ) -> Option<Vec<Selected<ClaimField>>> {
+        self.object(set, "Claim", &["evidence", "history"], |name, field| {
             if name == "evidence" {
                 return Some(ClaimField::Evidence(
                     Box::new(self.evidence_args(field)?),
                     self.connection(&field.selection_set.node)?,
+                ));
+            }
+            if name == "history" {
+                if !with_history {
+                    return None;
+                }
+                return Some(ClaimField::History(
+                    Box::new(self.page_args(field)?),
+                    self.events(&field.selection_set.node)?,
                 ));
             }
             let set = &field.selection_set.node;
@@ -363,6 +499,55 @@ impl<'d> Compiler<'d> {
         })
     }
 
+    /// A claim's history page.
+    fn events(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EventsField>>> {
+        self.object(set, "EventConnection", &[], |name, field| {
+            let set = &field.selection_set.node;
+            Some(match name {
+                "__typename" => EventsField::Typename,
+                "edges" => EventsField::Edges(self.object(set, "EventEdge", &[], |name, field| {
+                    Some(match name {
+                        "__typename" => EventEdgeField::Typename,
+                        "cursor" => EventEdgeField::Cursor,
+                        "node" => EventEdgeField::Node(self.event(&field.selection_set.node)?),
+                        _ => return None,
+                    })
+                })?),
+                "nodes" => EventsField::Nodes(self.event(set)?),
+                "pageInfo" => EventsField::PageInfo(self.page_info(set)?),
+                "totalCount" => EventsField::TotalCount,
+                _ => return None,
+            })
+        })
+    }
+
+    fn event(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EventField>>> {
+        self.object(set, "Event", &[], |name, field| {
+            Some(match name {
+                "__typename" => EventField::Typename,
+                "id" => EventField::Id,
+                "action" => EventField::Action,
+                "actor" => {
+                    EventField::Actor(self.object(&field.selection_set.node, "User", &[], |name, _| {
+                        Some(match name {
+                            "__typename" => UserField::Typename,
+                            "id" => UserField::Id,
+                            "name" => UserField::Name,
+                            "role" => UserField::Role,
+                            "createdAt" => UserField::CreatedAt,
+                            _ => return None,
+                        })
+                    })?)
+                }
+                "subjectId" => EventField::SubjectId,
+                "before" => EventField::Before,
+                "after" => EventField::After,
+                "createdAt" => EventField::CreatedAt,
+                _ => return None,
+            })
+        })
+    }
+
     /// A connection's page arguments as written; `None` for any other argument.
     fn page_args(&self, field: &Field) -> Option<PageArgsAsWritten> {
         let mut args = PageArgsAsWritten::default();
@@ -381,20 +566,18 @@ impl<'d> Compiler<'d> {
 
     /// A DOI's citing steps (`citedBy`), in a DOI walk.
     fn steps(&self, set: &'d SelectionSet) -> Option<Vec<Selected<StepsField>>> {
-        self.object(set, "MechanismStepConnection", None, |name, field| {
+        self.object(set, "MechanismStepConnection", &[], |name, field| {
             let set = &field.selection_set.node;
             Some(match name {
                 "__typename" => StepsField::Typename,
-                "edges" => {
-                    StepsField::Edges(self.object(set, "MechanismStepEdge", None, |name, field| {
-                        Some(match name {
-                            "__typename" => StepEdgeField::Typename,
-                            "cursor" => StepEdgeField::Cursor,
-                            "node" => StepEdgeField::Node(self.step(&field.selection_set.node, Reach::Walk)?),
-                            _ => return None,
-                        })
-                    })?)
-                }
+                "edges" => StepsField::Edges(self.object(set, "MechanismStepEdge", &[], |name, field| {
+                    Some(match name {
+                        "__typename" => StepEdgeField::Typename,
+                        "cursor" => StepEdgeField::Cursor,
+                        "node" => StepEdgeField::Node(self.step(&field.selection_set.node, Reach::Walk)?),
+                        _ => return None,
+                    })
+                })?),
                 "nodes" => StepsField::Nodes(self.step(set, Reach::Walk)?),
                 "pageInfo" => StepsField::PageInfo(self.page_info(set)?),
                 "totalCount" => StepsField::TotalCount,
@@ -420,7 +603,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn synthesis(&self, set: &'d SelectionSet) -> Option<Vec<Selected<SynthesisField>>> {
-        self.object(set, "ClaimSynthesis", None, |name, field| {
+        self.object(set, "ClaimSynthesis", &[], |name, field| {
             Some(match name {
                 "__typename" => SynthesisField::Typename,
                 "text" => SynthesisField::Text,
@@ -434,7 +617,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn mechanism(&self, set: &'d SelectionSet, reach: Reach) -> Option<Vec<Selected<MechanismField>>> {
-        self.object(set, "Mechanism", None, |name, field| {
+        self.object(set, "Mechanism", &[], |name, field| {
             Some(match name {
                 "__typename" => MechanismField::Typename,
                 "id" => MechanismField::Id,
@@ -453,7 +636,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn step(&self, set: &'d SelectionSet, reach: Reach) -> Option<Vec<Selected<StepField>>> {
-        self.object(set, "MechanismStep", None, |name, field| {
+        self.object(set, "MechanismStep", &[], |name, field| {
             Some(match name {
                 "__typename" => StepField::Typename,
                 "id" => StepField::Id,
@@ -474,13 +657,13 @@ impl<'d> Compiler<'d> {
     /// A claim's selection where only the claim's own row is at hand: `None` when it reaches
     /// anything the claim's statements would read.
     fn claim_alone(&self, field: &'d Field) -> Option<Vec<Selected<ClaimField>>> {
-        let claim = self.claim(&field.selection_set.node)?;
+        let claim = self.claim(&field.selection_set.node, false)?;
         Plan::of(&self.look(vec![field])).reads_nothing().then_some(claim)
     }
 
     /// A DOI's selection, at `at`.
     pub(super) fn doi(&self, set: &'d SelectionSet, at: DoiAt) -> Option<Vec<Selected<DoiField>>> {
-        let with_arguments = (at == DoiAt::Walk).then_some("citedBy");
+        let with_arguments: &[&str] = if at == DoiAt::Walk { &["citedBy"] } else { &[] };
         self.object(set, "Doi", with_arguments, |name, field| {
             Some(match name {
                 "__typename" => DoiField::Typename,
@@ -500,7 +683,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn study(&self, set: &'d SelectionSet, at: StudyAt) -> Option<Vec<Selected<StudyField>>> {
-        self.object(set, "Study", None, |name, field| {
+        self.object(set, "Study", &[], |name, field| {
             Some(match name {
                 "__typename" => StudyField::Typename,
                 "id" => StudyField::Id,
@@ -521,7 +704,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn counts(&self, set: &'d SelectionSet) -> Option<Vec<Selected<CountsField>>> {
-        self.object(set, "EvidenceCounts", None, |name, _| {
+        self.object(set, "EvidenceCounts", &[], |name, _| {
             Some(match name {
                 "__typename" => CountsField::Typename,
                 "supporting" => CountsField::Supporting,
@@ -534,7 +717,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn connection(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ConnectionField>>> {
-        self.object(set, "EvidenceConnection", None, |name, field| {
+        self.object(set, "EvidenceConnection", &[], |name, field| {
             let set = &field.selection_set.node;
             Some(match name {
                 "__typename" => ConnectionField::Typename,
@@ -548,7 +731,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn edge(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EdgeField>>> {
-        self.object(set, "EvidenceEdge", None, |name, field| {
+        self.object(set, "EvidenceEdge", &[], |name, field| {
             Some(match name {
                 "__typename" => EdgeField::Typename,
                 "cursor" => EdgeField::Cursor,
@@ -559,7 +742,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn evidence(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EvidenceField>>> {
-        self.object(set, "Evidence", None, |name, field| {
+        self.object(set, "Evidence", &[], |name, field| {
             Some(match name {
                 "__typename" => EvidenceField::Typename,
                 "id" => EvidenceField::Id,
@@ -574,7 +757,7 @@ impl<'d> Compiler<'d> {
     }
 
     pub(super) fn page_info(&self, set: &'d SelectionSet) -> Option<Vec<Selected<PageInfoField>>> {
-        self.object(set, "PageInfo", None, |name, _| {
+        self.object(set, "PageInfo", &[], |name, _| {
             Some(match name {
                 "__typename" => PageInfoField::Typename,
                 "hasPreviousPage" => PageInfoField::HasPreviousPage,
@@ -587,7 +770,7 @@ impl<'d> Compiler<'d> {
     }
 
     fn need(&self, set: &'d SelectionSet) -> Option<Vec<Selected<NeedField>>> {
-        self.object(set, "EvidenceNeed", None, |name, field| {
+        self.object(set, "EvidenceNeed", &[], |name, field| {
             Some(match name {
                 "__typename" => NeedField::Typename,
                 "rank" => NeedField::Rank,
@@ -610,6 +793,8 @@ pub(super) struct ClaimRows<'r> {
     pub evidence: Option<Vec<&'r EvidenceTreeRow>>,
     /// The studies the claim's steps cite, when a statement of their own read them.
     pub cited: Option<Vec<&'r study::Model>>,
+    /// The claim's history pages, read for this viewer (a claim page's root only).
+    pub history: Option<(&'r History<'r>, &'r Viewer)>,
     pub variables: &'r Variables,
 }
 
@@ -624,6 +809,7 @@ impl<'r> ClaimRows<'r> {
             mechanisms: None,
             evidence: None,
             cited: None,
+            history: None,
             variables,
         }
     }
@@ -641,6 +827,7 @@ impl<'r> ClaimRows<'r> {
                 .cited
                 .as_ref()
                 .map(|rows| rows.iter().map(|(_, study)| study).collect()),
+            history: None,
             variables,
         }
     }
@@ -664,6 +851,7 @@ impl<'r> ClaimRows<'r> {
                     .map(|trees| (Vec::new(), &trees.studies_by_doi)),
                 evidence: fetched.evidence.as_ref().map(|_| Vec::new()),
                 cited: fetched.cited.as_ref().map(|_| Vec::new()),
+                history: None,
                 variables,
             });
         }
@@ -789,6 +977,14 @@ impl ClaimRows<'_> {
                 ClaimField::EvidenceCounts(fields) => write_counts(out, fields, self.evidence_rows()?),
                 ClaimField::Evidence(args, fields) => self.write_evidence(out, args, fields)?,
                 ClaimField::EvidenceNeeds(fields) => self.write_needs(out, fields)?,
+                ClaimField::History(args, fields) => {
+                    let (history, viewer) = self.history?;
+                    let (_, connection, total) = history
+                        .pages
+                        .iter()
+                        .find(|(read, ..)| std::ptr::eq(*read, &**args))?;
+                    return write_history(out, fields, connection, *total, &history.actors, viewer);
+                }
             }
             Some(())
         })
@@ -881,6 +1077,101 @@ impl ClaimRows<'_> {
                 Some(())
             })
         })
+    }
+}
+
+/// A claim's history page: `connection`, with `total` when read, and its events' `actors`.
+fn write_history(
+    out: &mut Vec<u8>,
+    fields: &[Selected<EventsField>],
+    connection: &Connection<event::Model>,
+    total: Option<u64>,
+    actors: &HashMap<i32, user::Model>,
+    viewer: &Viewer,
+) -> Written {
+    object(out, fields, |out, field| {
+        match field {
+            EventsField::Typename => write_str(out, "EventConnection"),
+            EventsField::Edges(fields) => {
+                return list(out, &connection.edges, |out, edge| {
+                    object(out, fields, |out, field| {
+                        match field {
+                            EventEdgeField::Typename => write_str(out, "EventEdge"),
+                            EventEdgeField::Cursor => write_str(out, &edge.cursor),
+                            EventEdgeField::Node(fields) => {
+                                return write_event(out, fields, &edge.node, actors, viewer);
+                            }
+                        }
+                        Some(())
+                    })
+                });
+            }
+            EventsField::Nodes(fields) => {
+                return list(out, &connection.edges, |out, edge| {
+                    write_event(out, fields, &edge.node, actors, viewer)
+                });
+            }
+            EventsField::PageInfo(fields) => write_page_info(out, fields, &connection.page_info)?,
+            EventsField::TotalCount => out.extend_from_slice(itoa::Buffer::new().format(total?).as_bytes()),
+        }
+        Some(())
+    })
+}
+
+fn write_event(
+    out: &mut Vec<u8>,
+    fields: &[Selected<EventField>],
+    event: &event::Model,
+    actors: &HashMap<i32, user::Model>,
+    viewer: &Viewer,
+) -> Written {
+    object(out, fields, |out, field| {
+        match field {
+            EventField::Typename => write_str(out, "Event"),
+            EventField::Id => write_id(out, NodeType::Event, event.id),
+            EventField::Action => write_str(out, &event.action),
+            EventField::Actor(fields) => match event.actor_id.and_then(|id| actors.get(&id)) {
+                Some(user) => return write_user(out, fields, user, viewer),
+                None => out.extend_from_slice(b"null"),
+            },
+            // An unknown type is the executor's to report, as an internal error.
+            EventField::SubjectId => {
+                write_id(out, NodeType::from_name(&event.subject_type)?, event.subject_id)
+            }
+            EventField::Before => write_json_text(out, event.before.as_deref()),
+            EventField::After => write_json_text(out, event.after.as_deref()),
+            EventField::CreatedAt => write_scalar(out, &event.created_at),
+        }
+        Some(())
+    })
+}
+
+fn write_user(
+    out: &mut Vec<u8>,
+    fields: &[Selected<UserField>],
+    user: &user::Model,
+    viewer: &Viewer,
+) -> Written {
+    let shows_account = viewer.may_see_account(user.id);
+    object(out, fields, |out, field| {
+        match field {
+            UserField::Typename => write_str(out, "User"),
+            UserField::Id => write_id(out, NodeType::User, user.id),
+            UserField::Name => write_str(out, &user.name),
+            UserField::Role if shows_account => write_enum(out, Role::from(user.role)),
+            UserField::CreatedAt if shows_account => write_scalar(out, &user.created_at),
+            UserField::Role | UserField::CreatedAt => out.extend_from_slice(b"null"),
+        }
+        Some(())
+    })
+}
+
+/// A JSON value stored as text, as `Event.before` and `after` give it: null when absent or not JSON.
+fn write_json_text(out: &mut Vec<u8>, text: Option<&str>) {
+    match text.and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok()) {
+        // As `Json`'s output: converted to a GraphQL value, null when it does not convert.
+        Some(value) => write_value(out, &async_graphql::to_value(&value).unwrap_or_default()),
+        None => out.extend_from_slice(b"null"),
     }
 }
 

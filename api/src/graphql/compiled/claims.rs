@@ -13,8 +13,8 @@ use super::{Answered, Arg, Compiler, Selected};
 use crate::error::ApiResult;
 use crate::graphql::connection::{PageArgs, Total};
 use crate::graphql::json::write_str;
+use crate::graphql::list_args::ClaimList;
 use crate::graphql::prefetch::{Fetched, Plan, Selects};
-use crate::graphql::query::ClaimList;
 use crate::store::Store;
 use crate::store::statements::ClaimKeys;
 
@@ -185,19 +185,19 @@ fn answered(written: Written) -> Answered {
 
 impl<'d> Compiler<'d> {
     fn claim_list(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ListField>>> {
-        self.object(set, "ClaimConnection", None, |name, field| {
+        self.object(set, "ClaimConnection", &[], |name, field| {
             let set = &field.selection_set.node;
             Some(match name {
                 "__typename" => ListField::Typename,
-                "edges" => ListField::Edges(self.object(set, "ClaimEdge", None, |name, field| {
+                "edges" => ListField::Edges(self.object(set, "ClaimEdge", &[], |name, field| {
                     Some(match name {
                         "__typename" => EdgeField::Typename,
                         "cursor" => EdgeField::Cursor,
-                        "node" => EdgeField::Node(self.claim(&field.selection_set.node)?),
+                        "node" => EdgeField::Node(self.claim(&field.selection_set.node, false)?),
                         _ => return None,
                     })
                 })?),
-                "nodes" => ListField::Nodes(self.claim(set)?),
+                "nodes" => ListField::Nodes(self.claim(set, false)?),
                 "pageInfo" => ListField::PageInfo(self.page_info(set)?),
                 "totalCount" => ListField::TotalCount,
                 _ => return None,

@@ -25,6 +25,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{InputType, Name, Positioned, Value, Variables};
 
+use crate::domain::visibility::Viewer;
 use crate::error::ApiResult;
 use crate::graphql::json::write_str;
 use crate::graphql::operation::chosen_operation;
@@ -49,6 +50,8 @@ pub struct CompiledQuery {
     /// The root field's key, as `{"key":`.
     key: Box<[u8]>,
     root: Root,
+    /// Whether its answer may be public (see [`super::document_cache::Verdict::public`]).
+    public: bool,
 }
 
 /// The root fields a compiled query may have, each with its compiled selection.
@@ -135,17 +138,34 @@ impl CompiledQuery {
         Some(CompiledQuery {
             key: key.into(),
             root: compiled,
+            public: true,
         })
     }
 
-    /// Answers the query for a request with `variables`: appends the `data` object to `out` and
-    /// returns true, or returns false (with `out` as it was) when the executor should answer:
-    /// a branch was not read whole, or an argument does not fit.
-    pub async fn answer(&self, db: &Store, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<bool> {
+    /// The query, its answer marked public or the caller's alone.
+    pub fn public(self, public: bool) -> CompiledQuery {
+        CompiledQuery { public, ..self }
+    }
+
+    /// Whether its answer may be public; when not, the response says it is the caller's alone.
+    pub fn is_public(&self) -> bool {
+        self.public
+    }
+
+    /// Answers the query for `viewer` in a request with `variables`: appends the `data` object to
+    /// `out` and returns true, or returns false (with `out` as it was) when the executor should
+    /// answer: a branch was not read whole, or an argument does not fit.
+    pub async fn answer(
+        &self,
+        db: &Store,
+        viewer: &Viewer,
+        variables: &Variables,
+        out: &mut Vec<u8>,
+    ) -> ApiResult<bool> {
         let start = out.len();
         out.extend_from_slice(&self.key);
         let answered = match &self.root {
-            Root::Claim(root) => root.answer(db, variables, out).await,
+            Root::Claim(root) => root.answer(db, viewer, variables, out).await,
             Root::Claims(root) => root.answer(db, variables, out).await,
             Root::Doi(root) => root.answer(db, variables, out).await,
         };
@@ -285,14 +305,14 @@ impl<'d> Compiler<'d> {
         &self,
         set: &'d SelectionSet,
         type_name: &str,
-        with_arguments: Option<&str>,
+        with_arguments: &[&str],
         mut compile: impl FnMut(&str, &'d Field) -> Option<F>,
     ) -> Option<Vec<Selected<F>>> {
         self.fields(set, type_name, 0)?
             .into_iter()
             .map(|field| {
                 let field = &field.node;
-                if !field.arguments.is_empty() && with_arguments != Some(field.name.node.as_str()) {
+                if !field.arguments.is_empty() && !with_arguments.contains(&field.name.node.as_str()) {
                     return None;
                 }
                 let compiled = compile(field.name.node.as_str(), field)?;
@@ -317,7 +337,7 @@ struct Fields<'d> {
 fn implements_node(type_name: &str) -> bool {
     matches!(
         type_name,
-        "Claim" | "Mechanism" | "MechanismStep" | "Doi" | "Study" | "Evidence"
+        "Claim" | "Mechanism" | "MechanismStep" | "Doi" | "Study" | "Evidence" | "Event" | "User"
     )
 }
 
