@@ -24,6 +24,7 @@ mod nesting;
 mod nodes;
 mod pagination;
 mod persisted_queries;
+mod plans;
 mod privacy;
 mod production;
 mod rate_limits;
