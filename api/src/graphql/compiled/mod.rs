@@ -454,7 +454,9 @@ mod tests {
     #[test]
     fn what_the_rows_do_not_hold_is_left_to_the_executor() {
         for query in [
-            "{ claim(slug: \"x\") { history { totalCount } } }",
+            "{ claim(slug: \"x\") { history { nodes { diff { field } } } } }",
+            "{ claims { nodes { history { totalCount } } } }",
+            "{ doi(value: \"10.1/x\") { citedBy { nodes { citations { value } } } } }",
             "{ claim(slug: \"x\") { mechanisms { claim { id } } } }",
             "{ claim(slug: \"x\") { id @include(if: true) } }",
             "{ claim(slug: \"x\") { synthesis { studies { doi { value } } } } }",
