@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use async_graphql::parser::types::{Field, SelectionSet};
-use async_graphql::{InputType, Value, Variables};
+use async_graphql::{Value, Variables};
 use entity::values::doi_url;
 use entity::{claim, doi, event, evidence, mechanism, mechanism_step, study, user};
 
@@ -189,15 +189,31 @@ pub(super) struct PageArgsAsWritten {
 }
 
 impl PageArgsAsWritten {
+    /// Where the page argument `name` goes; `None` for any other argument.
+    pub fn slot(&mut self, name: &str) -> Option<&mut Option<Arg>> {
+        Some(match name {
+            "first" => &mut self.first,
+            "after" => &mut self.after,
+            "last" => &mut self.last,
+            "before" => &mut self.before,
+            _ => return None,
+        })
+    }
+
     /// The arguments in a request with `variables`, as the resolver takes them; `None` when one
-    /// is of another type or they do not make a window (the executor then answers, with its error).
-    pub fn value(&self, variables: &Variables) -> Option<PageArgs> {
-        let page = PageArgs {
+    /// is of another type (the executor then answers, with its error).
+    pub fn as_given(&self, variables: &Variables) -> Option<PageArgs> {
+        Some(PageArgs {
             first: Arg::parse(self.first.as_ref(), variables).ok()?,
             after: Arg::parse(self.after.as_ref(), variables).ok()?,
             last: Arg::parse(self.last.as_ref(), variables).ok()?,
             before: Arg::parse(self.before.as_ref(), variables).ok()?,
-        };
+        })
+    }
+
+    /// [`Self::as_given`], for a list paged by id: `None` also when they do not make a window.
+    pub fn value(&self, variables: &Variables) -> Option<PageArgs> {
+        let page = self.as_given(variables)?;
         page.window(decode_id_cursor).ok()?;
         Some(page)
     }
@@ -283,10 +299,7 @@ pub(super) enum DoiAt {
 #[derive(Debug, Default)]
 pub(super) struct EvidenceArgs {
     stance: Option<Arg>,
-    first: Option<Arg>,
-    after: Option<Arg>,
-    last: Option<Arg>,
-    before: Option<Arg>,
+    page: PageArgsAsWritten,
 }
 
 /// A field of `Claim` the compiled page answers; a relation holds the selection under it.
@@ -552,14 +565,7 @@ impl<'d> Compiler<'d> {
     fn page_args(&self, field: &Field) -> Option<PageArgsAsWritten> {
         let mut args = PageArgsAsWritten::default();
         for (name, value) in &field.arguments {
-            let slot = match name.node.as_str() {
-                "first" => &mut args.first,
-                "after" => &mut args.after,
-                "last" => &mut args.last,
-                "before" => &mut args.before,
-                _ => return None,
-            };
-            *slot = Some(self.arg(&value.node)?);
+            *args.slot(name.node.as_str())? = Some(self.arg(&value.node)?);
         }
         Some(args)
     }
@@ -591,11 +597,7 @@ impl<'d> Compiler<'d> {
         for (name, value) in &field.arguments {
             let slot = match name.node.as_str() {
                 "stance" => &mut args.stance,
-                "first" => &mut args.first,
-                "after" => &mut args.after,
-                "last" => &mut args.last,
-                "before" => &mut args.before,
-                _ => return None,
+                name => args.page.slot(name)?,
             };
             *slot = Some(self.arg(&value.node)?);
         }
@@ -1200,16 +1202,8 @@ fn evidence_page(
     args: &EvidenceArgs,
     variables: &Variables,
 ) -> Option<(Option<entity::values::Stance>, PageArgs)> {
-    let value = |arg: &Option<Arg>| arg.as_ref().and_then(|a| a.value(variables));
-    let stance = <Option<Stance>>::parse(value(&args.stance)).ok()?;
-    let page = PageArgs {
-        first: <Option<i32>>::parse(value(&args.first)).ok()?,
-        after: <Option<String>>::parse(value(&args.after)).ok()?,
-        last: <Option<i32>>::parse(value(&args.last)).ok()?,
-        before: <Option<String>>::parse(value(&args.before)).ok()?,
-    };
-    page.window(decode_id_cursor).ok()?;
-    Some((stance.map(Into::into), page))
+    let stance: Option<Stance> = Arg::parse(args.stance.as_ref(), variables).ok()?;
+    Some((stance.map(Into::into), args.page.value(variables)?))
 }
 
 /// What the rows hold around a mechanism: its steps with their citations (a claim page), or its

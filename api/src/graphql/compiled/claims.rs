@@ -7,11 +7,11 @@
 use async_graphql::Variables;
 use async_graphql::parser::types::{Field, SelectionSet};
 
-use super::claim::{ClaimField, ClaimRows, PageInfoField, fits, write_page_info};
+use super::claim::{ClaimField, ClaimRows, PageArgsAsWritten, PageInfoField, fits, write_page_info};
 use super::write::{Written, list, object};
 use super::{Answered, Arg, Compiler, Selected};
 use crate::error::ApiResult;
-use crate::graphql::connection::{PageArgs, Total};
+use crate::graphql::connection::Total;
 use crate::graphql::json::write_str;
 use crate::graphql::list_args::ClaimList;
 use crate::graphql::prefetch::{Fetched, Plan, Selects};
@@ -30,10 +30,7 @@ pub(super) struct ClaimsRoot {
 /// `claims`' arguments, each as written.
 #[derive(Debug, Default)]
 struct ListArgs {
-    first: Option<Arg>,
-    after: Option<Arg>,
-    last: Option<Arg>,
-    before: Option<Arg>,
+    page: PageArgsAsWritten,
     filter: Option<Arg>,
     order_by: Option<Arg>,
 }
@@ -61,13 +58,9 @@ impl ClaimsRoot {
         let mut args = ListArgs::default();
         for (name, value) in &root.arguments {
             let slot = match name.node.as_str() {
-                "first" => &mut args.first,
-                "after" => &mut args.after,
-                "last" => &mut args.last,
-                "before" => &mut args.before,
                 "filter" => &mut args.filter,
                 "orderBy" => &mut args.order_by,
-                _ => return None,
+                name => args.page.slot(name)?,
             };
             *slot = Some(compiler.arg(&value.node)?);
         }
@@ -84,12 +77,7 @@ impl ClaimsRoot {
     /// `None` when they do not fit (the executor then answers, with its error).
     fn list(&self, variables: &Variables) -> Option<ClaimList> {
         let args = &self.args;
-        let page = PageArgs {
-            first: Arg::parse(args.first.as_ref(), variables).ok()?,
-            after: Arg::parse(args.after.as_ref(), variables).ok()?,
-            last: Arg::parse(args.last.as_ref(), variables).ok()?,
-            before: Arg::parse(args.before.as_ref(), variables).ok()?,
-        };
+        let page = args.page.as_given(variables)?;
         let filter = Arg::parse(args.filter.as_ref(), variables).ok()?;
         let order_by = Arg::parse(args.order_by.as_ref(), variables).ok()?;
         ClaimList::checked(page, filter, order_by).ok()
