@@ -17,10 +17,10 @@
 //! charged the complexity found before: validation and the per-field extension hooks were a
 //! fifth of a claim page's CPU.
 //!
-//! A validation that passed also keeps its operation compiled, when it is a claim page query that
-//! [`super::compiled::CompiledQuery`] answers without the executor and its answer may be public
-//! (it selects nothing about the caller); a request on that validation is
-//! [`Preparation::Validated`] with it. A request run on a kept validation keeps its cache hints:
+//! A validation that passed also keeps its operation compiled, when it is a query that
+//! [`super::compiled::CompiledQuery`] answers without the executor, marked private when its answer
+//! selects anything about the caller; a request on that validation is [`Preparation::Validated`]
+//! with it. A request run on a kept validation keeps its cache hints:
 //! the schema without validation rules still computes them (`ValidationMode::Fast`).
 //!
 //! A parse takes about 40 times its text in memory; the cache is bounded by an estimate from that

@@ -4,8 +4,8 @@
 //!
 //! A request goes: the text's nesting measured before anything parses it ([`super::nesting`]), the
 //! document parsed once and kept ([`super::document_cache`]), a GET's operation checked to be a
-//! query, the variables coerced ([`super::inputs`]); then either the compiled claim page
-//! ([`super::compiled`]) or the executor with a fresh loader; then every error given its code and
+//! query, the variables coerced ([`super::inputs`]); then either a compiled query, answered for the
+//! caller's viewer ([`super::compiled`]), or the executor with a fresh loader; then every error given its code and
 //! the answer's nulls placed as the spec says ([`super::completion`]). The engine answers with an
 //! [`Outcome`] in its own terms; `http/` turns it into a status, headers and a body.
 
@@ -287,7 +287,7 @@ impl Engine {
         Outcome::Executed(response)
     }
 
-    /// Answers from the compiled claim page; `None` when the executor should answer: the page's
+    /// Answers from the compiled query; `None` when the executor should answer: the page's
     /// rows do not hold the answer (a branch not read whole, an argument that does not fit), or the
     /// database failed (the executor then reports it with its errors).
     async fn answer_compiled(

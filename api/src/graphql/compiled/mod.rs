@@ -1,22 +1,27 @@
-//! Compiled claim pages: a query for one claim by slug whose every field the page's statements
-//! read is answered straight from those rows as JSON, without async-graphql's executor.
+//! Compiled queries: a claim page (with its history), a page of the claim list or a DOI walk whose
+//! every field its statements read is answered straight from those rows as JSON, without
+//! async-graphql's executor.
 //!
 //! A claim page is a few hundred fields. async-graphql resolves each as a future of its own, boxed,
 //! its value put in a map hashed with SipHash, and the whole tree is walked again to write it and
 //! once more to drop it: on a claim page that was about half the server's instructions, more than
 //! the database's share (callgrind). A document the server has validated before (see
 //! [`super::document_cache`]) is compiled once into the tree below: the response keys already
-//! escaped, each field a variant of its type's enum, the [`Plan`] of statements decided. Answering
-//! it reads the page as the `claim` resolver does ([`read_claim_page`]) and writes the JSON in one
-//! pass.
+//! escaped, each field a variant of its type's enum, the statements decided by the functions the
+//! resolvers' prefetch uses ([`Plan::of`](super::prefetch::Plan::of),
+//! [`doi_depth`](super::prefetch::doi_depth)). Answering it reads the rows as the resolvers do and
+//! writes the JSON in one pass. One root field each: `claim(slug:)` ([`claim`]), `claims(...)`
+//! ([`claims`]) and `doi(value:)` ([`walk`]); [`write`] writes values as the executor does.
 //!
 //! Compiling refuses (and the request runs on the executor, as every request did before) anything
-//! outside what is written here: another root field, a directive, a field with arguments other
-//! than `claim(slug)` and `evidence`'s, a field the page's rows do not hold (`Mechanism.claim`,
-//! `Study.evidence`, `Claim.history`, ...), a fragment on another type, a response key used twice
-//! for anything but the same leaf. Answering gives up the same way when a branch was not read
-//! whole or an argument does not fit: the executor then answers, with its errors. The tests in
-//! `tests/src/compiled.rs` hold every answer here to the executor's, byte for byte.
+//! outside what is written here: another root field, a directive, an argument other than those the
+//! roots and the connections take, a field whose rows the shape does not read (`Study.evidence`,
+//! `Event.subject`, a claim's history in a list, ...), a fragment on another type, a response key
+//! used twice for anything but the same leaf. Answering gives up the same way when a branch was not
+//! read whole or an argument does not fit: the executor then answers, with its errors. The tests in
+//! `tests/suite/compiled.rs` and `tests/suite/plans.rs` hold every answer here to the executor's,
+//! byte for byte, and every field reachable from `Query` to being planned here or marked
+//! executor-only.
 
 use std::collections::HashMap;
 
