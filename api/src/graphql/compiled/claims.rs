@@ -7,8 +7,9 @@
 use async_graphql::Variables;
 use async_graphql::parser::types::{Field, SelectionSet};
 
-use super::claim::{ClaimField, ClaimRows, PageArgsAsWritten, PageInfoField, fits, write_page_info};
-use super::write::{Written, list, object};
+use super::claim::{ClaimRows, fits};
+use super::fields::{ClaimField, PageArgsAsWritten, PageInfoField};
+use super::write::{Written, list, object, write_page_info};
 use super::{Answered, Arg, Compiler, Selected};
 use crate::error::ApiResult;
 use crate::graphql::connection::Total;

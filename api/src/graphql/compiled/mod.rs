@@ -10,8 +10,9 @@
 //! escaped, each field a variant of its type's enum, the statements decided by the functions the
 //! resolvers' prefetch uses ([`Plan::of`](super::prefetch::Plan::of),
 //! [`doi_depth`](super::prefetch::doi_depth)). Answering it reads the rows as the resolvers do and
-//! writes the JSON in one pass. One root field each: `claim(slug:)` ([`claim`]), `claims(...)`
-//! ([`claims`]) and `doi(value:)` ([`walk`]); [`write`] writes values as the executor does.
+//! writes the JSON in one pass. One root field each: `claim(slug:)` ([`claim`], with [`history`]),
+//! `claims(...)` ([`claims`]) and `doi(value:)` ([`walk`]); [`fields`] declares what each field
+//! compiles to, and [`write`] writes values as the executor does.
 //!
 //! Compiling refuses (and the request runs on the executor, as every request did before) anything
 //! outside what is written here: another root field, a directive, an argument other than those the
@@ -39,6 +40,8 @@ use crate::store::Store;
 
 mod claim;
 mod claims;
+mod fields;
+mod history;
 mod walk;
 mod write;
 

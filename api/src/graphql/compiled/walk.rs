@@ -9,11 +9,9 @@ use async_graphql::parser::types::Field;
 use async_graphql::{Value, Variables};
 use entity::values::Doi as DoiValue;
 
-use super::claim::{
-    ClaimRows, DoiAt, DoiField, PageArgsAsWritten, StepAround, StepEdgeField, StepField, StepsField,
-    write_doi, write_page_info, write_step,
-};
-use super::write::{Written, list, object};
+use super::claim::{ClaimRows, StepAround, write_doi, write_step};
+use super::fields::{DoiAt, DoiField, PageArgsAsWritten, StepEdgeField, StepField, StepsField};
+use super::write::{Written, list, object, write_page_info};
 use super::{Answered, Arg, Compiler, Selected};
 use crate::error::ApiResult;
 use crate::graphql::connection::{Total, paginate_loaded};

@@ -4,6 +4,8 @@ use async_graphql::ScalarType;
 use async_graphql::resolver_utils::enum_value;
 
 use super::Selected;
+use super::fields::PageInfoField;
+use crate::graphql::connection::PageInfo;
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::json::write_str;
 
@@ -79,4 +81,22 @@ pub(super) fn write_enum<E: async_graphql::resolver_utils::EnumType>(out: &mut V
 /// A scalar (a time) as the executor writes it.
 pub(super) fn write_scalar<S: ScalarType>(out: &mut Vec<u8>, value: &S) {
     crate::graphql::json::write_value(out, &value.to_value());
+}
+
+/// A connection's `pageInfo`.
+pub(super) fn write_page_info(
+    out: &mut Vec<u8>,
+    fields: &[Selected<PageInfoField>],
+    info: &PageInfo,
+) -> Written {
+    object(out, fields, |out, field| {
+        match field {
+            PageInfoField::Typename => write_str(out, "PageInfo"),
+            PageInfoField::HasPreviousPage => write_bool(out, info.has_previous_page),
+            PageInfoField::HasNextPage => write_bool(out, info.has_next_page),
+            PageInfoField::StartCursor => write_opt_str(out, info.start_cursor.as_deref()),
+            PageInfoField::EndCursor => write_opt_str(out, info.end_cursor.as_deref()),
+        }
+        Some(())
+    })
 }

@@ -1,0 +1,190 @@
+//! A claim page's history: its pages read for the caller as the `history` resolver reads them, the
+//! events' actors in one statement, and the events written as the executor writes them.
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_graphql::Variables;
+use entity::{event, user};
+
+use super::Selected;
+use super::fields::{ClaimField, EventEdgeField, EventField, EventsField, PageArgsAsWritten, UserField};
+use super::write::{Written, list, object, write_enum, write_id, write_page_info, write_scalar};
+use crate::domain::visibility::Viewer;
+use crate::error::ApiResult;
+use crate::graphql::connection::{Connection, decode_id_cursor, from_page, id_cursor};
+use crate::graphql::ids::NodeType;
+use crate::graphql::json::{write_str, write_value};
+use crate::graphql::types::Role;
+use crate::store::Store;
+
+/// The history pages a claim page's selection asks for, each read as the `history` resolver reads
+/// it for `viewer`, and their events' actors in one statement; `None` when arguments do not fit.
+pub(super) async fn read_history<'f>(
+    db: &Store,
+    viewer: &Viewer,
+    claim: i32,
+    fields: &'f [Selected<ClaimField>],
+    variables: &Variables,
+) -> ApiResult<Option<History<'f>>> {
+    let mut history = History::default();
+    let mut actors = false;
+    for selected in fields {
+        let ClaimField::History(args, fields) = &selected.field else {
+            continue;
+        };
+        let Some(window) = args
+            .value(variables)
+            .and_then(|page| page.window(decode_id_cursor).ok())
+        else {
+            return Ok(None);
+        };
+        let page = db.events_page(viewer.events(), Some(claim), &window).await?;
+        let counted = fields.iter().any(|f| matches!(f.field, EventsField::TotalCount));
+        let total = match counted {
+            true => Some(db.count(&page.count).await?),
+            false => None,
+        };
+        actors |= fields.iter().any(|f| match &f.field {
+            EventsField::Edges(edge) => edge.iter().any(|f| match &f.field {
+                EventEdgeField::Node(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
+                _ => false,
+            }),
+            EventsField::Nodes(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
+            _ => false,
+        });
+        let connection = from_page(page, &window, |row| id_cursor(row.id), |row| row);
+        history.pages.push((&**args, connection, total));
+    }
+    if actors {
+        let ids: BTreeSet<i32> = history
+            .pages
+            .iter()
+            .flat_map(|(_, connection, _)| &connection.edges)
+            .filter_map(|edge| edge.node.actor_id)
+            .collect();
+        if !ids.is_empty() {
+            for user in db.by_ids::<user::Entity>(ids).await? {
+                history.actors.insert(user.id, user);
+            }
+        }
+    }
+    Ok(Some(history))
+}
+
+/// A claim page's history pages (each under the arguments it was read by, with its total when
+/// asked), and the users who acted in them.
+#[derive(Default)]
+pub(super) struct History<'f> {
+    pages: Vec<(&'f PageArgsAsWritten, Connection<event::Model>, Option<u64>)>,
+    actors: HashMap<i32, user::Model>,
+}
+
+impl History<'_> {
+    /// Writes the page read under `args` (the same arguments, not equal ones: each `history` field
+    /// of the selection was read on its own).
+    pub fn write(
+        &self,
+        out: &mut Vec<u8>,
+        args: &PageArgsAsWritten,
+        fields: &[Selected<EventsField>],
+        viewer: &Viewer,
+    ) -> Written {
+        let (_, connection, total) = self.pages.iter().find(|(read, ..)| std::ptr::eq(*read, args))?;
+        write_history(out, fields, connection, *total, &self.actors, viewer)
+    }
+}
+
+/// A claim's history page: `connection`, with `total` when read, and its events' `actors`.
+fn write_history(
+    out: &mut Vec<u8>,
+    fields: &[Selected<EventsField>],
+    connection: &Connection<event::Model>,
+    total: Option<u64>,
+    actors: &HashMap<i32, user::Model>,
+    viewer: &Viewer,
+) -> Written {
+    object(out, fields, |out, field| {
+        match field {
+            EventsField::Typename => write_str(out, "EventConnection"),
+            EventsField::Edges(fields) => {
+                return list(out, &connection.edges, |out, edge| {
+                    object(out, fields, |out, field| {
+                        match field {
+                            EventEdgeField::Typename => write_str(out, "EventEdge"),
+                            EventEdgeField::Cursor => write_str(out, &edge.cursor),
+                            EventEdgeField::Node(fields) => {
+                                return write_event(out, fields, &edge.node, actors, viewer);
+                            }
+                        }
+                        Some(())
+                    })
+                });
+            }
+            EventsField::Nodes(fields) => {
+                return list(out, &connection.edges, |out, edge| {
+                    write_event(out, fields, &edge.node, actors, viewer)
+                });
+            }
+            EventsField::PageInfo(fields) => write_page_info(out, fields, &connection.page_info)?,
+            EventsField::TotalCount => out.extend_from_slice(itoa::Buffer::new().format(total?).as_bytes()),
+        }
+        Some(())
+    })
+}
+
+fn write_event(
+    out: &mut Vec<u8>,
+    fields: &[Selected<EventField>],
+    event: &event::Model,
+    actors: &HashMap<i32, user::Model>,
+    viewer: &Viewer,
+) -> Written {
+    object(out, fields, |out, field| {
+        match field {
+            EventField::Typename => write_str(out, "Event"),
+            EventField::Id => write_id(out, NodeType::Event, event.id),
+            EventField::Action => write_str(out, &event.action),
+            EventField::Actor(fields) => match event.actor_id.and_then(|id| actors.get(&id)) {
+                Some(user) => return write_user(out, fields, user, viewer),
+                None => out.extend_from_slice(b"null"),
+            },
+            // An unknown type is the executor's to report, as an internal error.
+            EventField::SubjectId => {
+                write_id(out, NodeType::from_name(&event.subject_type)?, event.subject_id)
+            }
+            EventField::Before => write_json_text(out, event.before.as_deref()),
+            EventField::After => write_json_text(out, event.after.as_deref()),
+            EventField::CreatedAt => write_scalar(out, &event.created_at),
+        }
+        Some(())
+    })
+}
+
+fn write_user(
+    out: &mut Vec<u8>,
+    fields: &[Selected<UserField>],
+    user: &user::Model,
+    viewer: &Viewer,
+) -> Written {
+    let shows_account = viewer.may_see_account(user.id);
+    object(out, fields, |out, field| {
+        match field {
+            UserField::Typename => write_str(out, "User"),
+            UserField::Id => write_id(out, NodeType::User, user.id),
+            UserField::Name => write_str(out, &user.name),
+            UserField::Role if shows_account => write_enum(out, Role::from(user.role)),
+            UserField::CreatedAt if shows_account => write_scalar(out, &user.created_at),
+            UserField::Role | UserField::CreatedAt => out.extend_from_slice(b"null"),
+        }
+        Some(())
+    })
+}
+
+/// A JSON value stored as text, as `Event.before` and `after` give it: null when absent or not JSON.
+fn write_json_text(out: &mut Vec<u8>, text: Option<&str>) {
+    match text.and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok()) {
+        // As `Json`'s output: converted to a GraphQL value, null when it does not convert.
+        Some(value) => write_value(out, &async_graphql::to_value(&value).unwrap_or_default()),
+        None => out.extend_from_slice(b"null"),
+    }
+}
