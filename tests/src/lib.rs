@@ -91,7 +91,9 @@ pub struct TestApp {
     statements: Arc<AtomicUsize>,
     /// Copies of the statements run while recording (see [`TestApp::record_statements`]).
     recorded: Arc<Mutex<Option<Vec<Statement>>>>,
-    /// Told of every statement, from SeaORM and from the claim page's reads.
+    /// Copies of those among them that ran on the store's read connections.
+    recorded_on_reads: Arc<Mutex<Option<Vec<Statement>>>>,
+    /// Told of every statement the store's read connections run (SeaORM's are observed apart).
     observer: StatementObserver,
     _database: TestDatabase,
 }
@@ -131,15 +133,25 @@ impl TestApp {
                 list.push(statement.clone());
             }
         });
-        // SeaORM's statements, and those a claim page runs beside its pool (api::store::reads).
+        // SeaORM's statements, and those the store runs beside its pool (api::store::reads), which
+        // are also recorded apart.
         let seaorm = observer.clone();
         db.set_metric_callback(move |info| seaorm(info.statement));
+        let recorded_on_reads: Arc<Mutex<Option<Vec<Statement>>>> = Arc::default();
+        let recorder = recorded_on_reads.clone();
+        let observer: StatementObserver = Arc::new(move |statement: &Statement| {
+            observer(statement);
+            if let Some(list) = recorder.lock().expect("the recorder's lock").as_mut() {
+                list.push(statement.clone());
+            }
+        });
         let router = build_app(AppState::new(db.clone()).observe_statements(observer.clone()));
         TestApp {
             router,
             db,
             statements,
             recorded,
+            recorded_on_reads,
             observer,
             _database: database,
         }
@@ -170,11 +182,22 @@ impl TestApp {
     /// [`TestApp::recorded_statements`] takes them.
     pub fn record_statements(&self) {
         *self.recorded.lock().expect("the recorder's lock") = Some(Vec::new());
+        *self.recorded_on_reads.lock().expect("the recorder's lock") = Some(Vec::new());
     }
 
     /// The statements run since [`TestApp::record_statements`], in order; recording stops.
     pub fn recorded_statements(&self) -> Vec<Statement> {
         self.recorded
+            .lock()
+            .expect("the recorder's lock")
+            .take()
+            .unwrap_or_default()
+    }
+
+    /// Of the statements run since [`TestApp::record_statements`], those that ran on the store's
+    /// read connections (api::store::reads), not on SeaORM's pool, in order; their recording stops.
+    pub fn recorded_statements_on_reads(&self) -> Vec<Statement> {
+        self.recorded_on_reads
             .lock()
             .expect("the recorder's lock")
             .take()

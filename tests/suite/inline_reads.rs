@@ -1,21 +1,29 @@
-//! A claim page's statements run on connections beside SeaORM's pool (api/src/store/reads): inline on a
+//! The store's reads run on connections beside SeaORM's pool (api/src/store/reads): inline on a
 //! SQLite file, on a small pool of their own on PostgreSQL. They must read exactly what SeaORM
-//! reads, see every committed write, and never write.
+//! reads, see every committed write, and never write; and every read of a page must run there.
 
+use std::fmt::Debug;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use api::domain::visibility::Viewer;
 use api::store::Store;
-use api::store::reads::Reads;
+use api::store::lists::{
+    ClaimFilter, ClaimSeek, ClaimSort, Count, Direction, SortValue, StudyFilter, Window,
+};
 use api::store::reads::postgres::PgReads;
 use api::store::reads::sqlite::SqliteReads;
+use api::store::reads::{Reads, StatementObserver};
 use api::store::statements::ClaimKeys;
 use api::store::trees::{
     MechanismDepth, claim_page_by_slug, load_evidence_trees, load_mechanism_trees,
     load_studies_cited_by_claims,
 };
-use entity::claim;
-use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder, Value};
+use entity::values::{ContributionStatus, Role, StudyDesign};
+use entity::{claim, contribution, doi, event, evidence, mechanism, mechanism_step, study, user};
+use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, Condition, EntityTrait, QueryOrder, Value};
 use seeds::generate::{GenerateOptions, generate};
+use serde_json::json;
 use tests::{SEED_SLUG, TestApp};
 
 /// The claim with `slug`, alone: a claim page's statement with no branch.
@@ -248,4 +256,422 @@ async fn an_in_memory_database_reads_through_seaorm() {
         .await
         .expect("in memory");
     assert!(Reads::for_database(&db).is_none());
+}
+
+/// A moderator's direct edit of the seed claim and a contributor's pending submission: events with
+/// actors, one of them hidden from anonymous callers, and a contribution.
+async fn write_history(app: &TestApp) {
+    let moderator = app.token("morgan", Role::Moderator).await;
+    let contributor = app.token("casey", Role::Contributor).await;
+    let claim = app
+        .data(
+            "query($slug: String!) { claim(slug: $slug) { id version } }",
+            json!({ "slug": SEED_SLUG }),
+        )
+        .await["claim"]
+        .clone();
+    let updated = app
+        .data_as(
+            &moderator,
+            "mutation($id: ID!, $version: Int!) { claimUpdate(input: { id: $id, version: $version, \
+             synthesis: \"Edited by a moderator.\" }) { userErrors { code } } }",
+            json!({ "id": claim["id"], "version": claim["version"] }),
+        )
+        .await;
+    assert_eq!(updated["claimUpdate"]["userErrors"], json!([]), "{updated:#}");
+    let submitted = app
+        .data_as(
+            &contributor,
+            "mutation($input: EvidenceSubmitInput!) { evidenceSubmit(input: $input) { \
+             userErrors { code } } }",
+            json!({ "input": {
+                "claimId": claim["id"],
+                "doi": "10.1000/inline.reads.001",
+                "stance": "SUPPORTING",
+                "note": "A pending submission.",
+                "study": { "title": "A pending study", "journal": "Journal of Examples", "year": 2026,
+                           "design": "COHORT_STUDY", "sampleSize": 12 }
+            }}),
+        )
+        .await;
+    assert_eq!(
+        submitted["evidenceSubmit"]["userErrors"],
+        json!([]),
+        "{submitted:#}"
+    );
+}
+
+/// Asserts that `read` reads the same through `beside` as through `seaorm`, and that on `beside`
+/// it ran exactly one statement, on the read connections (`observed` counts them).
+async fn same<T, F>(
+    what: &str,
+    observed: &AtomicUsize,
+    beside: &Store,
+    seaorm: &Store,
+    read: impl Fn(Store) -> F,
+) where
+    T: Debug,
+    F: Future<Output = Result<T, sea_orm::DbErr>>,
+{
+    let before = observed.load(Ordering::SeqCst);
+    let a = read(beside.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{what} beside the pool: {e}"));
+    assert_eq!(
+        observed.load(Ordering::SeqCst) - before,
+        1,
+        "{what}: one statement on the read connections"
+    );
+    let b = read(seaorm.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{what} through SeaORM: {e}"));
+    assert_eq!(observed.load(Ordering::SeqCst) - before, 1, "{what}");
+    assert_eq!(format!("{a:?}"), format!("{b:?}"), "{what}");
+}
+
+#[tokio::test]
+async fn lists_counts_and_look_ups_read_beside_the_pool_what_seaorm_reads() {
+    let (app, _) = app_and_reads().await;
+    write_history(&app).await;
+    let observed = Arc::new(AtomicUsize::new(0));
+    let counter = observed.clone();
+    let observer: StatementObserver = Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let reads = Reads::for_database(&app.db).expect("reads").observed(observer);
+    let beside = Store::new(app.db.clone(), Some(Arc::new(reads)));
+    let seaorm = Store::new(app.db.clone(), None);
+    let observed = &*observed;
+    let (beside, seaorm) = (&beside, &seaorm);
+
+    let claims = claim::Entity::find()
+        .order_by_asc(claim::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("claims");
+    let ids: Vec<i32> = claims.iter().map(|c| c.id).collect();
+    let events = event::Entity::find().all(&app.db).await.expect("events");
+    assert!(events.iter().any(|e| e.actor_id.is_some()), "events with actors");
+    let event_ids: Vec<i32> = events.iter().map(|e| e.id).collect();
+    let users = user::Entity::find().all(&app.db).await.expect("users");
+    let user_ids: Vec<i32> = users.iter().map(|u| u.id).collect();
+    let dois = doi::Entity::find().all(&app.db).await.expect("DOIs");
+    let doi_ids: Vec<i32> = dois.iter().map(|d| d.id).collect();
+    let studies = study::Entity::find().all(&app.db).await.expect("studies");
+    let study_ids: Vec<i32> = studies.iter().map(|s| s.id).collect();
+    let mechanism_ids: Vec<i32> = mechanism::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("mechanisms")
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    let step_ids: Vec<i32> = mechanism_step::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("steps")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let moderator = users.iter().find(|u| u.name == "morgan").expect("the moderator");
+    let contributor = users.iter().find(|u| u.name == "casey").expect("the contributor");
+    let viewers = [
+        Viewer::ANONYMOUS,
+        Viewer::user(contributor.id, Role::Contributor),
+        Viewer::user(moderator.id, Role::Moderator),
+    ];
+
+    // Pages from either end, between bounds; claims by each sort, either way, past a time or a slug.
+    let windows = |after: Option<i32>, before: Option<i32>| {
+        [Direction::Forward, Direction::Backward].map(|direction| Window {
+            direction,
+            limit: 5,
+            after,
+            before,
+        })
+    };
+    let middle = &claims[claims.len() / 2];
+    let seeks = [
+        (ClaimSort::CreatedAt, SortValue::Time(middle.created_at)),
+        (ClaimSort::Slug, SortValue::Text(middle.slug.clone())),
+    ];
+    let filters = [
+        ClaimFilter::default(),
+        ClaimFilter {
+            statement_contains: Some("e".to_owned()),
+        },
+    ];
+    for filter in &filters {
+        for (sort, value) in &seeks {
+            for ascending in [true, false] {
+                let seek = ClaimSeek {
+                    value: value.clone(),
+                    id: middle.id,
+                };
+                for (after, before) in [(None, None), (Some(seek.clone()), None), (None, Some(seek))] {
+                    for direction in [Direction::Forward, Direction::Backward] {
+                        let window = Window {
+                            direction,
+                            limit: 4,
+                            after: after.clone(),
+                            before: before.clone(),
+                        };
+                        let what = format!("claims {filter:?} {sort:?} {ascending} {window:?}");
+                        same(&what, observed, beside, seaorm, |db| {
+                            let (filter, window) = (filter.clone(), window.clone());
+                            async move {
+                                let page = db.claims_page(&filter, *sort, ascending, &window).await?;
+                                assert!(!page.rows.is_empty(), "{window:?}");
+                                Ok((page.rows, page.more))
+                            }
+                        })
+                        .await;
+                    }
+                }
+            }
+        }
+        let count = Count::Claims(Condition::all());
+        same("claims counted", observed, beside, seaorm, |db| {
+            let count = count.clone();
+            async move { db.count(&count).await }
+        })
+        .await;
+    }
+    let study_filters = [
+        StudyFilter::default(),
+        StudyFilter {
+            title_contains: Some("a".to_owned()),
+            design: Some(StudyDesign::RandomisedControlledTrial),
+        },
+    ];
+    let middle_event = event_ids[event_ids.len() / 2];
+    for filter in &study_filters {
+        for window in windows(None, None)
+            .into_iter()
+            .chain(windows(Some(study_ids[1]), None))
+        {
+            same("studies", observed, beside, seaorm, |db| {
+                let (filter, window) = (filter.clone(), window.clone());
+                async move {
+                    let page = db.studies_page(&filter, &window).await?;
+                    Ok((page.rows, page.more))
+                }
+            })
+            .await;
+        }
+        let window = &windows(None, None)[0];
+        let count = beside.studies_page(filter, window).await.expect("studies").count;
+        same("studies counted", observed, beside, seaorm, |db| {
+            let count = count.clone();
+            async move { db.count(&count).await }
+        })
+        .await;
+    }
+    for viewer in viewers {
+        for claim in [None, Some(ids[0])] {
+            for window in windows(None, None)
+                .into_iter()
+                .chain(windows(Some(middle_event), None))
+                .chain(windows(None, Some(middle_event)))
+            {
+                same("events", observed, beside, seaorm, |db| {
+                    let window = window.clone();
+                    async move {
+                        let page = db.events_page(viewer.events(), claim, &window).await?;
+                        Ok((page.rows, page.more))
+                    }
+                })
+                .await;
+            }
+            same("events counted", observed, beside, seaorm, |db| async move {
+                let mut condition = Condition::all().add(viewer.events());
+                if let Some(claim) = claim {
+                    condition = condition.add(event::Column::ClaimId.eq(claim));
+                }
+                db.count(&Count::Events(condition)).await
+            })
+            .await;
+        }
+        for status in [
+            None,
+            Some(ContributionStatus::Pending),
+            Some(ContributionStatus::Accepted),
+        ] {
+            same("contributions", observed, beside, seaorm, |db| async move {
+                let page = db
+                    .contributions_page(viewer.contributions(), status, &windows(None, None)[0])
+                    .await?;
+                Ok((page.rows, page.more))
+            })
+            .await;
+        }
+        same(
+            "contributions counted",
+            observed,
+            beside,
+            seaorm,
+            |db| async move { db.count(&Count::Contributions(viewer.contributions())).await },
+        )
+        .await;
+        same("visible events", observed, beside, seaorm, |db| {
+            let ids = event_ids.clone();
+            async move { db.visible_event_ids(&ids, viewer.events()).await }
+        })
+        .await;
+        same("visible users", observed, beside, seaorm, |db| {
+            let ids = user_ids.clone();
+            async move { db.visible_user_ids(&ids, viewer.users()).await }
+        })
+        .await;
+    }
+    same("studies counted", observed, beside, seaorm, |db| async move {
+        db.count(&Count::Studies(Condition::all())).await
+    })
+    .await;
+    for value in [dois[0].value.clone(), "10.1000/no-such-doi".to_owned()] {
+        same("a DOI by its value", observed, beside, seaorm, |db| {
+            let value = value.clone();
+            async move { db.doi_by_value(&value).await }
+        })
+        .await;
+    }
+
+    // Every table by id, and every relation by its parents.
+    macro_rules! by_ids {
+        ($($module:ident),+) => {$(
+            let all = $module::Entity::find().all(&app.db).await.expect("rows");
+            assert!(!all.is_empty(), stringify!($module));
+            let mut keys: Vec<i32> = all.iter().map(|row| row.id).collect();
+            keys.push(i32::MAX);
+            for keys in [&keys[..1], &keys[..]] {
+                same(stringify!($module), observed, beside, seaorm, |db| {
+                    let keys = keys.to_vec();
+                    async move {
+                        let mut rows = db.by_ids::<$module::Entity>(keys).await?;
+                        rows.sort_by_key(|row| row.id);
+                        Ok(rows)
+                    }
+                })
+                .await;
+            }
+        )+};
+    }
+    by_ids!(
+        claim,
+        mechanism,
+        mechanism_step,
+        doi,
+        study,
+        evidence,
+        user,
+        contribution,
+        event
+    );
+    let contributions = contribution::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("contributions");
+    assert!(
+        contributions
+            .iter()
+            .any(|c| c.status == ContributionStatus::Pending)
+    );
+    macro_rules! relation {
+        ($($read:ident($keys:expr)),+ $(,)?) => {$(
+            same(stringify!($read), observed, beside, seaorm, |db| {
+                let keys: Vec<i32> = $keys.to_vec();
+                async move {
+                    let rows = db.$read(&keys).await?;
+                    assert!(!rows.is_empty(), stringify!($read));
+                    Ok(rows)
+                }
+            })
+            .await;
+        )+};
+    }
+    relation!(
+        mechanisms_of_claims(ids),
+        steps_of_mechanisms(mechanism_ids),
+        dois_cited_by_steps(step_ids),
+        steps_citing_dois(doi_ids),
+        studies_of_dois(doi_ids),
+        evidence_of_claims(ids),
+        evidence_of_studies(study_ids),
+        study_ids_cited_by_claims(ids),
+    );
+}
+
+#[tokio::test]
+async fn a_history_page_and_the_lists_read_only_beside_the_pool() {
+    let (app, _) = app_and_reads().await;
+    write_history(&app).await;
+    // Anonymous pages: every statement runs on the read connections, none on SeaORM's pool.
+    let pages = [
+        (
+            "query($slug: String!) { claim(slug: $slug) { slug history(first: 20) { totalCount \
+             edges { node { id action actor { id name } before after createdAt } } \
+             pageInfo { endCursor hasNextPage } } } }",
+            json!({ "slug": SEED_SLUG }),
+        ),
+        (
+            "{ claims(first: 5, filter: { statementContains: \"e\" }) { totalCount \
+             edges { node { slug mechanisms { rank } } } } }",
+            json!({}),
+        ),
+        (
+            "{ studies(first: 5) { totalCount nodes { title doi { value } evidence(first: 5) { totalCount } } } }",
+            json!({}),
+        ),
+        (
+            "{ events(last: 5) { totalCount nodes { id actor { name } } } }",
+            json!({}),
+        ),
+    ];
+    for (query, variables) in pages {
+        app.record_statements();
+        let data = app.data(query, variables).await;
+        let on_reads = app.recorded_statements_on_reads();
+        let all = app.recorded_statements();
+        assert!(!on_reads.is_empty(), "{query}");
+        assert_eq!(
+            all.len(),
+            on_reads.len(),
+            "{query}: statements on SeaORM's pool\n{all:#?}\n\n{data:#}"
+        );
+    }
+    // The history page in particular: its events, their count and their actors.
+    app.record_statements();
+    let data = app
+        .data(
+            "query($slug: String!) { claim(slug: $slug) { history(last: 20) { totalCount \
+             nodes { id actor { id name } } } } }",
+            json!({ "slug": SEED_SLUG }),
+        )
+        .await;
+    let on_reads: Vec<String> = app
+        .recorded_statements_on_reads()
+        .into_iter()
+        .map(|s| s.sql)
+        .collect();
+    let nodes = data["claim"]["history"]["nodes"].as_array().expect("nodes");
+    assert!(nodes.iter().any(|n| n["actor"]["name"] == "morgan"), "{data:#}");
+    for (table, what) in [
+        ("FROM \"event\"", "the events page"),
+        ("COUNT(*)", "its count"),
+        ("FROM \"user\"", "the actors by id"),
+    ] {
+        assert!(
+            on_reads.iter().any(|sql| sql.contains(table)),
+            "{what} on the read connections: {on_reads:#?}"
+        );
+    }
+    // A node by its id: the visibility check and the row, both beside the pool.
+    let id = nodes[0]["id"].clone();
+    app.record_statements();
+    let node = app
+        .data("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id }))
+        .await;
+    assert_eq!(node["node"]["id"], id);
+    let on_reads = app.recorded_statements_on_reads();
+    assert_eq!(app.recorded_statements().len(), on_reads.len(), "{on_reads:#?}");
 }

@@ -1,10 +1,14 @@
 //! The production switches: security headers, CORS, readiness, timeouts, and turning off
 //! introspection, suggestions and GraphiQL.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use api::graphql::SchemaOptions;
+use api::graphql::engine::Engine;
 use api::http::HttpOptions;
+use api::store::Store;
+use api::{AppState, build_app};
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode};
 use serde_json::json;
@@ -194,17 +198,22 @@ async fn ready_follows_the_database_and_health_does_not() {
 
 #[tokio::test]
 async fn a_request_past_the_timeout_is_stopped_with_timeout() {
-    let app = TestApp::seeded().await.reconfigured(
-        SchemaOptions::default(),
-        HttpOptions {
-            request_timeout: Duration::ZERO,
-            ..HttpOptions::default()
-        },
-    );
+    let mut app = TestApp::seeded().await;
+    let http = HttpOptions {
+        request_timeout: Duration::ZERO,
+        ..HttpOptions::default()
+    };
     // A zero timeout still waits for the timer's next tick (1 ms), and a page can be served within
-    // that. With every connection of the pool busy, the request waits for one, and the timeout
-    // fires there. (A list of claims, not one claim's page: on a SQLite file the page's statements
-    // run inline and never wait for the pool.)
+    // that. With every connection of the pool busy, a read through the pool waits for one, and the
+    // timeout fires there. The store's own read connections never wait for the pool (on a SQLite
+    // file they read inline): this app's store has none, as on an in-memory database.
+    let mut state = AppState::configured(app.db.clone(), SchemaOptions::default(), http.clone());
+    state.engine = Arc::new(Engine::new(
+        Store::new(app.db.clone(), None),
+        SchemaOptions::default(),
+        http.request_timeout,
+    ));
+    app.router = build_app(state);
     let held = app.hold_every_connection().await;
     let response = app
         .post_graphql("{ claims(first: 5) { totalCount } }", json!({}))

@@ -122,8 +122,8 @@ impl Engine {
         }
     }
 
-    /// The same engine, calling `observer` with each statement its claim page reads run: for tests
-    /// that count statements.
+    /// The same engine, calling `observer` with each statement its store's read connections run:
+    /// for tests that count statements.
     pub fn observe_statements(&mut self, observer: StatementObserver) {
         self.store = self.store.clone().observed(observer);
     }

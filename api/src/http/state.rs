@@ -104,7 +104,7 @@ impl AppState {
 }
 
 impl AppState {
-    /// The same state, calling `observer` with each statement the engine's claim page reads run
+    /// The same state, calling `observer` with each statement the store's read connections run
     /// (SeaORM's own statements are observed with `DatabaseConnection::set_metric_callback`): for
     /// tests that count a page's statements. Call it on a state just made, before it is shared.
     pub fn observe_statements(mut self, observer: StatementObserver) -> Self {

@@ -5,16 +5,21 @@
 //! cursors); cursors themselves are the schema's business. Visibility arrives as the domain's
 //! conditions ([`crate::domain::visibility::Viewer`]) and is applied here, in SQL, so a page, its
 //! cursors and its count only ever meet rows the viewer may see.
+//!
+//! Each read runs where the joined statements run (see [`crate::store::statements::select_rows`]):
+//! on the store's read connections when it has them, rows decoded by position.
 
 use chrono::{DateTime, Utc};
 use entity::values::{ContributionStatus, StudyDesign};
 use entity::{claim, contribution, doi, event, study, user};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, ExprTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    ColumnTrait, Condition, EntityTrait, ExprTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    Value,
 };
 
+use crate::store::rows::ReadAt;
+use crate::store::statements::{count_rows, select_models, select_rows};
 use crate::store::{Store, StoreError};
 
 /// Which end of the list a page is taken from.
@@ -163,12 +168,16 @@ fn beyond<C: ColumnTrait>(column: C, id: C, key: ClaimSeek, forward: bool) -> Co
 
 /// Reads one page of `select` in ascending id order (descending when paging backwards), one row
 /// past the page to learn whether more follow; returns the page in ascending order.
-async fn keyset_by_id<E: EntityTrait>(
+async fn keyset_by_id<E>(
     store: &Store,
     mut select: Select<E>,
     id: E::Column,
     window: &Window<i32>,
-) -> Result<(Vec<E::Model>, bool), StoreError> {
+) -> Result<(Vec<E::Model>, bool), StoreError>
+where
+    E: EntityTrait,
+    E::Model: ReadAt,
+{
     if let Some(after) = window.after {
         select = select.filter(id.gt(after));
     }
@@ -177,11 +186,8 @@ async fn keyset_by_id<E: EntityTrait>(
     }
     let forward = window.direction == Direction::Forward;
     let order = if forward { Order::Asc } else { Order::Desc };
-    let rows = select
-        .order_by(id, order)
-        .limit(window.limit as u64 + 1)
-        .all(&store.db)
-        .await?;
+    let select = select.order_by(id, order).limit(window.limit as u64 + 1);
+    let rows = select_models(store, select).await?;
     Ok(trim(rows, window.limit, forward))
 }
 
@@ -223,12 +229,11 @@ impl Store {
         } else {
             Order::Desc
         };
-        let rows = select
+        let select = select
             .order_by(column, order.clone())
             .order_by(claim::Column::Id, order)
-            .limit(window.limit as u64 + 1)
-            .all(&self.db)
-            .await?;
+            .limit(window.limit as u64 + 1);
+        let rows = select_models(self, select).await?;
         let (rows, more) = trim(rows, window.limit, forward);
         Ok(Page {
             rows,
@@ -299,47 +304,39 @@ impl Store {
     /// How many rows the list holds.
     pub async fn count(&self, count: &Count) -> Result<u64, StoreError> {
         match count {
-            Count::Claims(filter) => claim::Entity::find().filter(filter.clone()).count(&self.db).await,
-            Count::Studies(filter) => study::Entity::find().filter(filter.clone()).count(&self.db).await,
-            Count::Events(filter) => event::Entity::find().filter(filter.clone()).count(&self.db).await,
+            Count::Claims(filter) => count_rows(self, claim::Entity::find().filter(filter.clone())).await,
+            Count::Studies(filter) => count_rows(self, study::Entity::find().filter(filter.clone())).await,
+            Count::Events(filter) => count_rows(self, event::Entity::find().filter(filter.clone())).await,
             Count::Contributions(filter) => {
-                contribution::Entity::find()
-                    .filter(filter.clone())
-                    .count(&self.db)
-                    .await
+                count_rows(self, contribution::Entity::find().filter(filter.clone())).await
             }
         }
     }
 
     /// The DOI with this normalised value.
     pub async fn doi_by_value(&self, value: &str) -> Result<Option<doi::Model>, StoreError> {
-        doi::Entity::find()
-            .filter(doi::Column::Value.eq(value))
-            .one(&self.db)
-            .await
+        // `LIMIT 1`, as SeaORM's `one` reads it.
+        let select = doi::Entity::find().filter(doi::Column::Value.eq(value)).limit(1);
+        Ok(select_models(self, select).await?.into_iter().next())
     }
 
     /// Of these event ids, those `visible` lets through.
     pub async fn visible_event_ids(&self, ids: &[i32], visible: Condition) -> Result<Vec<i32>, StoreError> {
-        event::Entity::find()
+        let select = event::Entity::find()
             .select_only()
             .column(event::Column::Id)
             .filter(event::Column::Id.is_in(ids.iter().copied()))
-            .filter(visible)
-            .into_tuple()
-            .all(&self.db)
-            .await
+            .filter(visible);
+        select_rows(self, &select, |row| row.get(0)).await
     }
 
     /// Of these user ids, those `visible` lets through.
     pub async fn visible_user_ids(&self, ids: &[i32], visible: Condition) -> Result<Vec<i32>, StoreError> {
-        user::Entity::find()
+        let select = user::Entity::find()
             .select_only()
             .column(user::Column::Id)
             .filter(user::Column::Id.is_in(ids.iter().copied()))
-            .filter(visible)
-            .into_tuple()
-            .all(&self.db)
-            .await
+            .filter(visible);
+        select_rows(self, &select, |row| row.get(0)).await
     }
 }

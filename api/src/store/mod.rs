@@ -2,8 +2,9 @@
 //!
 //! Above it, `graphql` and `domain` ask for rows by what they mean (a page of claims, the
 //! mechanisms of these claims, a claim page down to its citations) and never build SQL. Below it
-//! is the database: SeaORM's pool for everything, and for the statements a claim page runs,
-//! connections of the store's own ([`reads`]).
+//! is the database: for every read here, connections of the store's own ([`reads`]) when it has
+//! them, else SeaORM's pool; the write path has SeaORM's pool ([`Store::connection`]) and its
+//! transactions.
 //!
 //! - [`relations`]: batched look-ups, one statement for all the keys of one query level: rows by
 //!   id, and each relation by its parents (a claim's mechanisms, a DOI's citing steps, ...).
@@ -14,9 +15,9 @@
 //! - [`lists`]: pages of the lists the schema offers (claims, studies, events, contributions),
 //!   read by keyset, their filters and their counts; single look-ups (a DOI by its value) and the
 //!   visible ids of a type.
-//! - [`statements`], [`rows`]: the joined statements' texts (built once) and how they run; row
-//!   decoding by position from SeaORM's rows or from SQLite's.
-//! - [`reads`]: the connections a claim page's statements run on.
+//! - [`statements`], [`rows`]: where every read runs, and the joined statements' texts (built
+//!   once); row decoding by position from SeaORM's rows or from SQLite's.
+//! - [`reads`]: the connections the reads run on.
 //!
 //! Visibility is the domain's rule ([`crate::domain::visibility`]): the store takes its conditions
 //! as given and applies them in SQL, so pages, cursors and counts only ever meet visible rows.
@@ -38,12 +39,12 @@ use self::reads::Reads;
 /// The store's errors are the database's; a batch's error is shared between its callers.
 pub type StoreError = DbErr;
 
-/// Where reads go: SeaORM's pool, and the claim page's own connections when there are any.
+/// Where reads go: the store's own read connections when there are any, else SeaORM's pool.
 /// Cheap to clone (both are shared handles); the request loader holds one per request.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    /// Where a claim page's statements run, beside SeaORM's pool (see [`reads`]).
+    /// Where the reads run, beside SeaORM's pool (see [`reads`]); `None`: through the pool.
     reads: Option<Arc<Reads>>,
 }
 
@@ -57,20 +58,20 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// A store over `db`, whose claim-page statements run on `reads` when given.
+    /// A store over `db`, whose reads run on `reads` when given.
     pub fn new(db: DatabaseConnection, reads: Option<Arc<Reads>>) -> Self {
         Store { db, reads }
     }
 
-    /// A store over `db` with the claim page's own connections, when the database has a file or a
+    /// A store over `db` with read connections of its own, when the database has a file or a
     /// server to open them on (not an in-memory SQLite database).
     pub fn open(db: DatabaseConnection) -> Self {
         let reads = Reads::for_database(&db).map(Arc::new);
         Store { db, reads }
     }
 
-    /// The same store, with each statement of the claim page's connections reported to
-    /// `observer` (the tests count a page's statements).
+    /// The same store, with each statement its read connections run reported to `observer` (the
+    /// tests count a page's statements).
     pub fn observed(self, observer: reads::StatementObserver) -> Self {
         let reads = Reads::for_database(&self.db).map(|reads| Arc::new(reads.observed(observer)));
         Store { reads, ..self }

@@ -1,7 +1,7 @@
 //! Row decoding: the columns of one or more tables in one row, read by position, from SeaORM's rows
 //! or from an inline SQLite read (see [`crate::store::reads`]).
 
-use entity::{claim, doi, evidence, mechanism, mechanism_step, study};
+use entity::{citation, claim, contribution, doi, event, evidence, mechanism, mechanism_step, study, user};
 use sea_orm::{
     DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult, QuerySelect, Select, TryGetable,
 };
@@ -67,7 +67,7 @@ macro_rules! plain_column {
         }
     )+};
 }
-plain_column!(i32, Option<i32>, String, Option<String>, bool);
+plain_column!(i32, Option<i32>, i64, String, Option<String>, bool);
 
 /// Times, stored as RFC 3339 texts. rusqlite's own decoding goes through chrono's `strftime`-style
 /// parser (about 2,500 instructions a time, a page reads several); chrono's RFC 3339 parser reads
@@ -82,6 +82,16 @@ impl Column for chrono::DateTime<chrono::Utc> {
             return Ok(time.with_timezone(&chrono::Utc));
         }
         row.get(at).map_err(sqlite_error)
+    }
+}
+
+/// Times that may be absent: NULL, or a time as above.
+impl Column for Option<chrono::DateTime<chrono::Utc>> {
+    fn from_sqlite(row: &rusqlite::Row<'_>, at: usize) -> Result<Self, DbErr> {
+        match row.get_ref(at) {
+            Ok(rusqlite::types::ValueRef::Null) => Ok(None),
+            _ => chrono::DateTime::from_sqlite(row, at).map(Some),
+        }
     }
 }
 
@@ -123,11 +133,13 @@ enum_column!(
     entity::values::Support,
     entity::values::StudyDesign,
     entity::values::Stance,
-    entity::values::EffectDirection
+    entity::values::EffectDirection,
+    entity::values::Role,
+    entity::values::ContributionStatus
 );
 
-/// Reads a row's columns by position, from a starting column on.
-pub(super) struct Cursor<'a> {
+/// Reads a row's columns by position, from a starting column on (see [`ReadAt`]).
+pub struct Cursor<'a> {
     row: Row<'a>,
     at: usize,
 }
@@ -140,14 +152,18 @@ impl Cursor<'_> {
     }
 }
 
-/// A model read by position from the columns [`columns_of`] selected for its table.
+/// A model read by position from its table's columns in the entity's column order: those
+/// `columns_of` selected for it in a joined statement, or a plain select of the table.
 ///
 /// By position, not by name: a name costs a `format!` of prefix and column and a hash look-up, per
 /// column and row, which was a tenth of the server's work on a page. Debug builds (every test)
 /// also decode each SeaORM row by name and check that both agree, so a field order that no longer
 /// matches the entity's columns fails the suite; `reads_beside_the_pool_decode_what_seaorm_decodes`
 /// checks the reads beside the pool (`crate::store::reads`) against SeaORM's.
-pub(super) trait ReadAt: FromQueryResult + PartialEq + std::fmt::Debug {
+///
+/// Public only because [`Store::by_ids`](crate::store::Store::by_ids) names it as a bound: its
+/// tables are the ones with an implementation here.
+pub trait ReadAt: FromQueryResult + PartialEq + std::fmt::Debug {
     fn read_at(row: &mut Cursor<'_>) -> Result<Self, DbErr>;
 }
 
@@ -215,6 +231,46 @@ read_at!(evidence {
     note,
     created_at,
     version
+});
+read_at!(citation {
+    id,
+    mechanism_step_id,
+    doi_id,
+    position
+});
+read_at!(user {
+    id,
+    name,
+    role,
+    created_at
+});
+read_at!(event {
+    id,
+    actor_id,
+    action,
+    subject_type,
+    subject_id,
+    claim_id,
+    contribution_id,
+    before,
+    after,
+    created_at
+});
+read_at!(contribution {
+    id,
+    author_id,
+    action,
+    claim_id,
+    subject_type,
+    subject_id,
+    change,
+    before,
+    after,
+    status,
+    reason,
+    reviewer_id,
+    created_at,
+    reviewed_at
 });
 
 /// Decodes the model whose columns start at `at` (aliased with `prefix`).

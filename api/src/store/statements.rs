@@ -1,17 +1,24 @@
-//! The joined statements' texts, built once per backend and shape, and where they run: on the
-//! store's own read connections when it has them (see [`crate::store::reads`]), else through SeaORM.
+//! Where the store's reads run: on its own read connections when it has them (see
+//! [`crate::store::reads`]), else through SeaORM; and the joined statements' texts, built once per
+//! backend and shape.
+//!
+//! Every read of the store goes through [`run`]: the joined statements of claim pages, lists and
+//! DOI walks by way of [`query_rows`], whose texts are cached; the other reads (list pages, counts,
+//! batched look-ups) by way of [`select_rows`] and [`select_models`], which build their statement
+//! per call, as SeaORM would, and decode its rows by position as the joined statements do.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use entity::claim;
+use sea_orm::sea_query::{Expr, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryTrait, Select, Statement, Value,
 };
 
 use crate::store::Store;
 use crate::store::reads::Started;
-use crate::store::rows::Row;
+use crate::store::rows::{ReadAt, Row, decode};
 use crate::store::trees::MechanismDepth;
 
 /// Which joined statement, and how it is shaped: with the number of claims and the backend, that
@@ -115,7 +122,7 @@ pub(super) async fn query_sql_rows(
     shape: Shape,
     values: Vec<Value>,
     build: impl FnOnce(DbBackend) -> String,
-    mut each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
+    each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
 ) -> Result<(), DbErr> {
     let backend = store.backend();
     let key = (
@@ -138,15 +145,84 @@ pub(super) async fn query_sql_rows(
             sql
         }
     };
+    run(store, sql, values, each).await
+}
+
+/// Runs `sql` with `values`, handing each row to `each` in order: on the store's read connections
+/// when it has them, else through SeaORM's pool. Only for reads outside a transaction: the read
+/// connections refuse writes, and do not see a transaction's uncommitted rows.
+async fn run(
+    store: &Store,
+    sql: Arc<str>,
+    values: Vec<Value>,
+    mut each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
     let rows = match store.reads().map(|reads| reads.start(&sql, &values)) {
         Some(Started::Sqlite(reads)) => return reads.query(&sql, &values, |row| each(Row::Sqlite(row))),
         Some(Started::Postgres(reads)) => reads.query(sql, values).await?,
         None => {
             store
                 .db
-                .query_all_raw(Statement::from_sql_and_values(backend, &*sql, values))
+                .query_all_raw(Statement::from_sql_and_values(store.backend(), &*sql, values))
                 .await?
         }
     };
     rows.iter().try_for_each(|row| each(Row::SeaOrm(row)))
+}
+
+/// Runs `query`, built now for the store's backend, as [`run`] runs a statement, and reads each
+/// row with `read`, in order. For a statement whose text varies from call to call (a page's bounds
+/// and filters, a look-up's number of ids); the joined statements use [`query_rows`].
+pub(super) async fn select_rows<T>(
+    store: &Store,
+    query: &impl QueryTrait,
+    read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    run_statement(store, query.build(store.backend()), read).await
+}
+
+/// [`select_rows`] for a statement SeaORM's query builder made.
+async fn run_statement<T>(
+    store: &Store,
+    statement: Statement,
+    mut read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    let values = statement.values.map(|values| values.0).unwrap_or_default();
+    let mut rows = Vec::new();
+    run(store, statement.sql.into(), values, |row| {
+        rows.push(read(row)?);
+        Ok(())
+    })
+    .await?;
+    Ok(rows)
+}
+
+/// The models `select` (every column of its table, in the entity's order) reads, as SeaORM's
+/// `select.all(db)` would give them.
+pub(super) async fn select_models<E>(store: &Store, select: Select<E>) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: ReadAt,
+{
+    select_rows(store, &select, |row| decode(row, 0, "")).await
+}
+
+/// How many rows `select` reads, counted as SeaORM's `PaginatorTrait::count` counts them (the
+/// same statement: `select` without order or limit, as a subquery of a `COUNT(*)`).
+pub(super) async fn count_rows<E: EntityTrait>(store: &Store, select: Select<E>) -> Result<u64, DbErr> {
+    let query = SelectStatement::new()
+        .expr(Expr::cust("COUNT(*) AS num_items"))
+        .from_subquery(
+            select
+                .into_query()
+                .reset_limit()
+                .reset_offset()
+                .clear_order_by()
+                .to_owned(),
+            "sub_query",
+        )
+        .to_owned();
+    let counts = run_statement(store, store.backend().build(&query), |row| row.get::<i64>(0)).await?;
+    let count = counts.first().copied().unwrap_or(0);
+    u64::try_from(count).map_err(|_| DbErr::Type(format!("a count of {count} rows")))
 }

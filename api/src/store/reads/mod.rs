@@ -1,12 +1,13 @@
-//! Where a claim page's statements run: straight on the database's own connections, not through
-//! SeaORM's pool.
+//! Where the store's reads run: straight on the database's own connections, not through SeaORM's
+//! pool.
 //!
 //! A claim page is one statement on PostgreSQL and two on SQLite (see `graphql::loaders` and
 //! `graphql::prefetch`). Through SeaORM's sqlx pool each of them paid more than
 //! the database's work: on SQLite two trips to the connection's worker thread and one per row, on
 //! PostgreSQL a second round trip when the pool took the connection back (sqlx pings every
-//! connection it is given back). [`Reads`] runs those statements on connections of its own, with
-//! the SQL and values SeaORM's query builder made, and the rows are decoded by the same code.
+//! connection it is given back). [`Reads`] runs those statements, and every other read of the
+//! store (list pages, counts, batched look-ups), on connections of its own, with the SQL and
+//! values SeaORM's query builder made; the rows are decoded by position (`crate::store::rows`).
 //! Everything else, every write and every transaction, stays on SeaORM's pool.
 //!
 //! - [`sqlite`]: on a SQLite file, inline on the calling thread (rusqlite).
@@ -28,7 +29,7 @@ use self::sqlite::SqliteReads;
 /// Called with each statement run, for the tests that count a page's statements.
 pub type StatementObserver = Arc<dyn Fn(&Statement) + Send + Sync>;
 
-/// The connections a claim page's statements run on.
+/// The connections the store's reads run on.
 pub struct Reads {
     backend: Backend,
     observer: Option<StatementObserver>,

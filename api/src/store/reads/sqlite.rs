@@ -20,8 +20,9 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr, Value};
 /// Connections kept open for reads; one more is opened when all are in use, and closed after.
 const POOLED: usize = 4;
 
-/// Prepared statements kept per connection: a few shapes of a page's statements, by list length.
-const PREPARED_PER_CONNECTION: usize = 64;
+/// Prepared statements kept per connection: a few shapes of a page's statements, by list length,
+/// and of the look-ups by id, by number of ids (a few kilobytes each).
+const PREPARED_PER_CONNECTION: usize = 256;
 
 /// How long a read waits for a lock before failing (in WAL mode it seldom waits at all).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -110,12 +111,24 @@ impl SqliteReads {
     }
 }
 
-/// Binds one parameter; the reads here bind ids and texts only.
+/// Binds one parameter as sqlx binds it for SeaORM: the store's statements bind integers (ids,
+/// limits), texts, booleans and times, nothing else.
 fn bind(statement: &mut rusqlite::CachedStatement<'_>, index: usize, value: &Value) -> Result<(), DbErr> {
     let bound = match value {
         Value::Int(Some(v)) => statement.raw_bind_parameter(index, v),
         Value::BigInt(Some(v)) => statement.raw_bind_parameter(index, v),
+        Value::BigUnsigned(Some(v)) => {
+            let v = i64::try_from(*v).map_err(|e| DbErr::Custom(format!("binding {v}: {e}")))?;
+            statement.raw_bind_parameter(index, v)
+        }
         Value::String(Some(v)) => statement.raw_bind_parameter(index, v.as_str()),
+        // An integer, 0 or 1.
+        Value::Bool(Some(v)) => statement.raw_bind_parameter(index, v),
+        // The text sqlx writes for a time (and SeaORM stores): compared as text, it must match.
+        Value::ChronoDateTimeUtc(Some(v)) => {
+            let text = v.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+            statement.raw_bind_parameter(index, text)
+        }
         other => {
             return Err(DbErr::Custom(format!(
                 "an inline SQLite read cannot bind {other:?}"
