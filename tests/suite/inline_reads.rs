@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use api::domain::visibility::Viewer;
-use api::store::Store;
 use api::store::lists::{
     ClaimFilter, ClaimSeek, ClaimSort, Count, Direction, SortValue, StudyFilter, Window,
 };
@@ -19,6 +18,7 @@ use api::store::trees::{
     MechanismDepth, claim_page_by_slug, load_evidence_trees, load_mechanism_trees,
     load_studies_cited_by_claims,
 };
+use api::store::{Store, lists};
 use entity::values::{ContributionStatus, Role, StudyDesign};
 use entity::{claim, contribution, doi, event, evidence, mechanism, mechanism_step, study, user};
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, Condition, EntityTrait, QueryOrder, Value};
@@ -674,4 +674,38 @@ async fn a_history_page_and_the_lists_read_only_beside_the_pool() {
     assert_eq!(node["node"]["id"], id);
     let on_reads = app.recorded_statements_on_reads();
     assert_eq!(app.recorded_statements().len(), on_reads.len(), "{on_reads:#?}");
+}
+
+/// A statement that may read a whole table (a count, a text filter) runs beside the pool on the
+/// server's multi-threaded runtime too, where it is moved off the runtime's task queue while it
+/// runs (`tokio::task::block_in_place`): its answers are SeaORM's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scanning_read_on_a_multi_threaded_runtime_answers_what_seaorm_answers() {
+    let (app, reads) = app_and_reads().await;
+    let beside = Store::new(app.db.clone(), Some(reads));
+    let seaorm = Store::new(app.db.clone(), None);
+    let filter = lists::ClaimFilter {
+        statement_contains: Some("a".to_owned()),
+    };
+    let window = lists::Window {
+        direction: lists::Direction::Forward,
+        limit: 5,
+        after: None,
+        before: None,
+    };
+    let read = |store: Store| {
+        let (filter, window) = (filter.clone(), window.clone());
+        async move {
+            let page = store
+                .claims_page(&filter, lists::ClaimSort::Slug, true, &window)
+                .await
+                .expect("a page");
+            let count = store.count(&page.count).await.expect("a count");
+            (page.rows, page.more, count)
+        }
+    };
+    let (rows, more, count) = read(beside).await;
+    assert_eq!((rows.clone(), more, count), read(seaorm).await);
+    assert_eq!(rows.len(), 5, "the filter finds more than a page");
+    assert!(more && count > 5);
 }

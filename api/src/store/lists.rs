@@ -19,7 +19,7 @@ use sea_orm::{
 };
 
 use crate::store::rows::ReadAt;
-use crate::store::statements::{count_rows, select_models, select_rows};
+use crate::store::statements::{Cost, count_rows, select_models, select_models_costing, select_rows};
 use crate::store::{Store, StoreError};
 
 /// Which end of the list a page is taken from.
@@ -126,6 +126,14 @@ impl ClaimFilter {
 }
 
 impl StudyFilter {
+    /// What a page of studies through this filter may cost: a text filter may read every study.
+    fn cost(&self) -> Cost {
+        match self.title_contains {
+            Some(_) => Cost::MayScan,
+            None => Cost::Indexed,
+        }
+    }
+
     fn condition(&self) -> Condition {
         let mut condition = Condition::all();
         if let Some(text) = &self.title_contains {
@@ -173,6 +181,7 @@ async fn keyset_by_id<E>(
     mut select: Select<E>,
     id: E::Column,
     window: &Window<i32>,
+    cost: Cost,
 ) -> Result<(Vec<E::Model>, bool), StoreError>
 where
     E: EntityTrait,
@@ -187,7 +196,7 @@ where
     let forward = window.direction == Direction::Forward;
     let order = if forward { Order::Asc } else { Order::Desc };
     let select = select.order_by(id, order).limit(window.limit as u64 + 1);
-    let rows = select_models(store, select).await?;
+    let rows = select_models_costing(store, select, cost).await?;
     Ok(trim(rows, window.limit, forward))
 }
 
@@ -233,7 +242,11 @@ impl Store {
             .order_by(column, order.clone())
             .order_by(claim::Column::Id, order)
             .limit(window.limit as u64 + 1);
-        let rows = select_models(self, select).await?;
+        let cost = match filter.statement_contains {
+            Some(_) => Cost::MayScan,
+            None => Cost::Indexed,
+        };
+        let rows = select_models_costing(self, select, cost).await?;
         let (rows, more) = trim(rows, window.limit, forward);
         Ok(Page {
             rows,
@@ -250,7 +263,7 @@ impl Store {
     ) -> Result<Page<study::Model>, StoreError> {
         let condition = filter.condition();
         let select = study::Entity::find().filter(condition.clone());
-        let (rows, more) = keyset_by_id(self, select, study::Column::Id, window).await?;
+        let (rows, more) = keyset_by_id(self, select, study::Column::Id, window, filter.cost()).await?;
         Ok(Page {
             rows,
             more,
@@ -272,7 +285,7 @@ impl Store {
             condition = condition.add(event::Column::ClaimId.eq(claim));
         }
         let select = event::Entity::find().filter(condition.clone());
-        let (rows, more) = keyset_by_id(self, select, event::Column::Id, window).await?;
+        let (rows, more) = keyset_by_id(self, select, event::Column::Id, window, Cost::Indexed).await?;
         Ok(Page {
             rows,
             more,
@@ -293,7 +306,8 @@ impl Store {
             condition = condition.add(contribution::Column::Status.eq(status.name()));
         }
         let select = contribution::Entity::find().filter(condition.clone());
-        let (rows, more) = keyset_by_id(self, select, contribution::Column::Id, window).await?;
+        let (rows, more) =
+            keyset_by_id(self, select, contribution::Column::Id, window, Cost::Indexed).await?;
         Ok(Page {
             rows,
             more,

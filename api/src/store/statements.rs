@@ -145,7 +145,7 @@ pub(super) async fn query_sql_rows(
             sql
         }
     };
-    run(store, sql, values, each).await
+    run(store, sql, values, Cost::Indexed, each).await
 }
 
 /// Runs `sql` with `values`, handing each row to `each` in order: on the store's read connections
@@ -155,10 +155,21 @@ async fn run(
     store: &Store,
     sql: Arc<str>,
     values: Vec<Value>,
+    cost: Cost,
     mut each: impl FnMut(Row<'_>) -> Result<(), DbErr>,
 ) -> Result<(), DbErr> {
     let rows = match store.reads().map(|reads| reads.start(&sql, &values)) {
-        Some(Started::Sqlite(reads)) => return reads.query(&sql, &values, |row| each(Row::Sqlite(row))),
+        Some(Started::Sqlite(reads)) => {
+            let mut query = || reads.query(&sql, &values, |row| each(Row::Sqlite(row)));
+            // A statement that may read a whole table (a count, a text filter) would hold this
+            // runtime thread for as long: its other tasks move to another thread meanwhile.
+            let multi_thread = tokio::runtime::Handle::try_current()
+                .is_ok_and(|runtime| runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            return match cost {
+                Cost::MayScan if multi_thread => tokio::task::block_in_place(query),
+                _ => query(),
+            };
+        }
         Some(Started::Postgres(reads)) => reads.query(sql, values).await?,
         None => {
             store
@@ -178,18 +189,29 @@ pub(super) async fn select_rows<T>(
     query: &impl QueryTrait,
     read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
 ) -> Result<Vec<T>, DbErr> {
-    run_statement(store, query.build(store.backend()), read).await
+    run_statement(store, query.build(store.backend()), Cost::Indexed, read).await
+}
+
+/// What a statement may cost the thread that runs it inline (SQLite's reads beside the pool).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Cost {
+    /// A look-up by key or an index range: microseconds.
+    Indexed,
+    /// It may read a whole table (a count, a text filter): run where the runtime's other tasks
+    /// need not wait for it.
+    MayScan,
 }
 
 /// [`select_rows`] for a statement SeaORM's query builder made.
 async fn run_statement<T>(
     store: &Store,
     statement: Statement,
+    cost: Cost,
     mut read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
 ) -> Result<Vec<T>, DbErr> {
     let values = statement.values.map(|values| values.0).unwrap_or_default();
     let mut rows = Vec::new();
-    run(store, statement.sql.into(), values, |row| {
+    run(store, statement.sql.into(), values, cost, |row| {
         rows.push(read(row)?);
         Ok(())
     })
@@ -204,7 +226,21 @@ where
     E: EntityTrait,
     E::Model: ReadAt,
 {
-    select_rows(store, &select, |row| decode(row, 0, "")).await
+    select_models_costing(store, select, Cost::Indexed).await
+}
+
+/// [`select_models`] for a statement that costs `cost`.
+pub(super) async fn select_models_costing<E>(
+    store: &Store,
+    select: Select<E>,
+    cost: Cost,
+) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: ReadAt,
+{
+    let statement = select.build(store.backend());
+    run_statement(store, statement, cost, |row| decode(row, 0, "")).await
 }
 
 /// How many rows `select` reads, counted as SeaORM's `PaginatorTrait::count` counts them (the
@@ -222,7 +258,10 @@ pub(super) async fn count_rows<E: EntityTrait>(store: &Store, select: Select<E>)
             "sub_query",
         )
         .to_owned();
-    let counts = run_statement(store, store.backend().build(&query), |row| row.get::<i64>(0)).await?;
+    let counts = run_statement(store, store.backend().build(&query), Cost::MayScan, |row| {
+        row.get::<i64>(0)
+    })
+    .await?;
     let count = counts.first().copied().unwrap_or(0);
     u64::try_from(count).map_err(|_| DbErr::Type(format!("a count of {count} rows")))
 }
