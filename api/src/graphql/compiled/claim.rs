@@ -9,13 +9,13 @@ use entity::values::doi_url;
 use entity::{claim, doi, evidence, mechanism, mechanism_step, study};
 
 use super::fields::{
-    ClaimField, ConnectionField, CountsField, DoiField, EdgeField, EvidenceArgs, EvidenceField,
-    MechanismField, NeedField, PageArgsAsWritten, StepField, StepsField, StudyField, SynthesisField,
+    ClaimField, ConnectionField, CountsField, DoiField, EvidenceArgs, EvidenceField, MechanismField,
+    NeedField, PageArgsAsWritten, StepField, StudyField, SynthesisField,
 };
 use super::history::{History, read_history};
 use super::write::{
-    Written, list, object, write_bool, write_enum, write_id, write_int, write_opt_int, write_opt_str,
-    write_page_info, write_scalar,
+    Written, list, object, write_bool, write_connection, write_enum, write_id, write_int, write_opt_int,
+    write_opt_str, write_scalar,
 };
 use super::{Answered, Arg, Compiler, Selected};
 use crate::domain::evidence_needs::{Pico, evidence_ladder};
@@ -329,7 +329,7 @@ impl ClaimRows<'_> {
         &self,
         out: &mut Vec<u8>,
         args: &EvidenceArgs,
-        fields: &[Selected<ConnectionField>],
+        fields: &[Selected<ConnectionField<EvidenceField>>],
     ) -> Written {
         let (stance, page) = evidence_page(args, self.variables)?;
         let items = self
@@ -342,33 +342,21 @@ impl ClaimRows<'_> {
         let Total::Known(total) = connection.total else {
             return None;
         };
-        object(out, fields, |out, field| {
-            match field {
-                ConnectionField::Typename => write_str(out, "EvidenceConnection"),
-                ConnectionField::Edges(fields) => {
-                    return list(out, &connection.edges, |out, edge| {
-                        object(out, fields, |out, field| {
-                            match field {
-                                EdgeField::Typename => write_str(out, "EvidenceEdge"),
-                                EdgeField::Cursor => write_str(out, &edge.cursor),
-                                EdgeField::Node(fields) => return write_evidence_row(out, fields, edge.node),
-                            }
-                            Some(())
-                        })
-                    });
-                }
-                ConnectionField::Nodes(fields) => {
-                    return list(out, &connection.edges, |out, edge| {
-                        write_evidence_row(out, fields, edge.node)
-                    });
-                }
-                ConnectionField::PageInfo(fields) => write_page_info(out, fields, &connection.page_info)?,
-                ConnectionField::TotalCount => {
-                    out.extend_from_slice(itoa::Buffer::new().format(total as u64).as_bytes());
-                }
-            }
-            Some(())
-        })
+        let edges: Vec<(&str, &EvidenceTreeRow)> = connection
+            .edges
+            .iter()
+            .map(|edge| (edge.cursor.as_str(), *edge.node))
+            .collect();
+        let page_info = &connection.page_info;
+        write_connection(
+            out,
+            fields,
+            "Evidence",
+            &edges,
+            page_info,
+            Some(total as u64),
+            write_evidence_row,
+        )
     }
 
     fn write_needs(&self, out: &mut Vec<u8>, fields: &[Selected<NeedField>]) -> Written {
@@ -441,10 +429,10 @@ pub(super) enum StepAround<'r> {
 /// Writes a DOI walk's `citedBy` (its page arguments and selection); given to [`write_doi`], which
 /// gives up on `citedBy` anywhere else.
 pub(super) type CitedBy<'a> =
-    dyn Fn(&mut Vec<u8>, &PageArgsAsWritten, &[Selected<StepsField>]) -> Written + 'a;
+    dyn Fn(&mut Vec<u8>, &PageArgsAsWritten, &[Selected<ConnectionField<StepField>>]) -> Written + 'a;
 
 /// A DOI's `citedBy` where the rows do not hold it: the executor answers.
-fn not_walked(_: &mut Vec<u8>, _: &PageArgsAsWritten, _: &[Selected<StepsField>]) -> Written {
+fn not_walked(_: &mut Vec<u8>, _: &PageArgsAsWritten, _: &[Selected<ConnectionField<StepField>>]) -> Written {
     None
 }
 

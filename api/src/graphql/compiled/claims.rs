@@ -5,15 +5,14 @@
 //! selection reaches, for the whole page ([`Plan::fetch`]), and the count when `totalCount` is asked.
 
 use async_graphql::Variables;
-use async_graphql::parser::types::{Field, SelectionSet};
+use async_graphql::parser::types::Field;
 
 use super::claim::{ClaimRows, fits};
-use super::fields::{ClaimField, PageArgsAsWritten, PageInfoField};
-use super::write::{Written, list, object, write_page_info};
+use super::fields::{ClaimField, ConnectionField, EdgeField, PageArgsAsWritten};
+use super::write::{Written, write_connection};
 use super::{Answered, Arg, Compiler, Selected};
 use crate::error::ApiResult;
 use crate::graphql::connection::Total;
-use crate::graphql::json::write_str;
 use crate::graphql::list_args::ClaimList;
 use crate::graphql::prefetch::{Fetched, Plan, Selects};
 use crate::store::Store;
@@ -25,7 +24,7 @@ use crate::store::statements::ClaimKeys;
 pub(super) struct ClaimsRoot {
     args: ListArgs,
     plan: Plan,
-    fields: Vec<Selected<ListField>>,
+    fields: Vec<Selected<ConnectionField<ClaimField>>>,
 }
 
 /// `claims`' arguments, each as written.
@@ -34,24 +33,6 @@ struct ListArgs {
     page: PageArgsAsWritten,
     filter: Option<Arg>,
     order_by: Option<Arg>,
-}
-
-/// A field of `ClaimConnection`.
-#[derive(Debug)]
-enum ListField {
-    Typename,
-    Edges(Vec<Selected<EdgeField>>),
-    Nodes(Vec<Selected<ClaimField>>),
-    PageInfo(Vec<Selected<PageInfoField>>),
-    TotalCount,
-}
-
-/// A field of `ClaimEdge`.
-#[derive(Debug)]
-enum EdgeField {
-    Typename,
-    Cursor,
-    Node(Vec<Selected<ClaimField>>),
 }
 
 impl ClaimsRoot {
@@ -70,7 +51,9 @@ impl ClaimsRoot {
         Some(ClaimsRoot {
             args,
             plan: Plan::of(&claims),
-            fields: compiler.claim_list(&root.selection_set.node)?,
+            fields: compiler.connection(&root.selection_set.node, "Claim", |set| {
+                compiler.claim(set, false)
+            })?,
         })
     }
 
@@ -90,14 +73,14 @@ impl ClaimsRoot {
             .iter()
             .flat_map(|selected| -> Vec<&[Selected<ClaimField>]> {
                 match &selected.field {
-                    ListField::Edges(edge) => edge
+                    ConnectionField::Edges(edge) => edge
                         .iter()
                         .filter_map(|selected| match &selected.field {
                             EdgeField::Node(claim) => Some(claim.as_slice()),
                             _ => None,
                         })
                         .collect(),
-                    ListField::Nodes(claim) => vec![claim.as_slice()],
+                    ConnectionField::Nodes(claim) => vec![claim.as_slice()],
                     _ => Vec::new(),
                 }
             })
@@ -121,7 +104,7 @@ impl ClaimsRoot {
         let counted = self
             .fields
             .iter()
-            .any(|selected| matches!(selected.field, ListField::TotalCount));
+            .any(|selected| matches!(selected.field, ConnectionField::TotalCount));
         let total = match (&connection.total, counted) {
             (Total::Counted(count), true) => Some(db.count(count).await?),
             (Total::Known(total), true) => Some(*total as u64),
@@ -132,34 +115,22 @@ impl ClaimsRoot {
             &fetched,
             variables,
         );
-        let written = object(out, &self.fields, |out, field| {
-            match field {
-                ListField::Typename => write_str(out, "ClaimConnection"),
-                ListField::Edges(fields) => {
-                    let edges: Vec<_> = connection.edges.iter().zip(&rows).collect();
-                    return list(out, &edges, |out, (edge, claim)| {
-                        object(out, fields, |out, field| {
-                            match field {
-                                EdgeField::Typename => write_str(out, "ClaimEdge"),
-                                EdgeField::Cursor => write_str(out, &edge.cursor),
-                                EdgeField::Node(fields) => return claim.write_claim(out, fields, &self.plan),
-                            }
-                            Some(())
-                        })
-                    });
-                }
-                ListField::Nodes(fields) => {
-                    return list(out, &rows, |out, claim| {
-                        claim.write_claim(out, fields, &self.plan)
-                    });
-                }
-                ListField::PageInfo(fields) => write_page_info(out, fields, &connection.page_info)?,
-                ListField::TotalCount => {
-                    out.extend_from_slice(itoa::Buffer::new().format(total?).as_bytes());
-                }
-            }
-            Some(())
-        });
+        let edges: Vec<(&str, &ClaimRows<'_>)> = connection
+            .edges
+            .iter()
+            .zip(&rows)
+            .map(|(edge, claim)| (edge.cursor.as_str(), claim))
+            .collect();
+        let page_info = &connection.page_info;
+        let written = write_connection(
+            out,
+            &self.fields,
+            "Claim",
+            &edges,
+            page_info,
+            total,
+            |out, fields, claim| claim.write_claim(out, fields, &self.plan),
+        );
         Ok(answered(written))
     }
 }
@@ -169,28 +140,5 @@ fn answered(written: Written) -> Answered {
     match written {
         Some(()) => Answered::Written,
         None => Answered::Executor,
-    }
-}
-
-impl<'d> Compiler<'d> {
-    fn claim_list(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ListField>>> {
-        self.object(set, "ClaimConnection", &[], |name, field| {
-            let set = &field.selection_set.node;
-            Some(match name {
-                "__typename" => ListField::Typename,
-                "edges" => ListField::Edges(self.object(set, "ClaimEdge", &[], |name, field| {
-                    Some(match name {
-                        "__typename" => EdgeField::Typename,
-                        "cursor" => EdgeField::Cursor,
-                        "node" => EdgeField::Node(self.claim(&field.selection_set.node, false)?),
-                        _ => return None,
-                    })
-                })?),
-                "nodes" => ListField::Nodes(self.claim(set, false)?),
-                "pageInfo" => ListField::PageInfo(self.page_info(set)?),
-                "totalCount" => ListField::TotalCount,
-                _ => return None,
-            })
-        })
     }
 }

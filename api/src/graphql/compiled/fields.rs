@@ -49,40 +49,22 @@ impl PageArgsAsWritten {
     }
 }
 
-/// A field of `MechanismStepConnection`.
+/// A field of a Relay connection (`<Node>Connection`) whose nodes' fields are `N`.
 #[derive(Debug)]
-pub(super) enum StepsField {
+pub(super) enum ConnectionField<N> {
     Typename,
-    Edges(Vec<Selected<StepEdgeField>>),
-    Nodes(Vec<Selected<StepField>>),
+    Edges(Vec<Selected<EdgeField<N>>>),
+    Nodes(Vec<Selected<N>>),
     PageInfo(Vec<Selected<PageInfoField>>),
     TotalCount,
 }
 
-/// A field of `MechanismStepEdge`.
+/// A field of a connection's edge (`<Node>Edge`).
 #[derive(Debug)]
-pub(super) enum StepEdgeField {
+pub(super) enum EdgeField<N> {
     Typename,
     Cursor,
-    Node(Vec<Selected<StepField>>),
-}
-
-/// A field of `EventConnection`.
-#[derive(Debug)]
-pub(super) enum EventsField {
-    Typename,
-    Edges(Vec<Selected<EventEdgeField>>),
-    Nodes(Vec<Selected<EventField>>),
-    PageInfo(Vec<Selected<PageInfoField>>),
-    TotalCount,
-}
-
-/// A field of `EventEdge`.
-#[derive(Debug)]
-pub(super) enum EventEdgeField {
-    Typename,
-    Cursor,
-    Node(Vec<Selected<EventField>>),
+    Node(Vec<Selected<N>>),
 }
 
 /// A field of `Event` (its `subject`, `claim`, `contribution` and `diff` are the executor's).
@@ -150,10 +132,10 @@ pub(super) enum ClaimField {
     Synthesis(Vec<Selected<SynthesisField>>),
     Mechanisms(Vec<Selected<MechanismField>>),
     EvidenceCounts(Vec<Selected<CountsField>>),
-    Evidence(Box<EvidenceArgs>, Vec<Selected<ConnectionField>>),
+    Evidence(Box<EvidenceArgs>, Vec<Selected<ConnectionField<EvidenceField>>>),
     EvidenceNeeds(Vec<Selected<NeedField>>),
     /// At a claim page's root: a page of its history, read for the caller.
-    History(Box<PageArgsAsWritten>, Vec<Selected<EventsField>>),
+    History(Box<PageArgsAsWritten>, Vec<Selected<ConnectionField<EventField>>>),
 }
 
 /// A field of `ClaimSynthesis`.
@@ -204,7 +186,7 @@ pub(super) enum DoiField {
     Url,
     Study(Vec<Selected<StudyField>>),
     /// At a DOI walk's root: the steps citing it.
-    CitedBy(Box<PageArgsAsWritten>, Vec<Selected<StepsField>>),
+    CitedBy(Box<PageArgsAsWritten>, Vec<Selected<ConnectionField<StepField>>>),
 }
 
 /// A field of `Study`.
@@ -231,24 +213,6 @@ pub(super) enum CountsField {
     Contradicting,
     Inconclusive,
     Total,
-}
-
-/// A field of `EvidenceConnection`.
-#[derive(Debug)]
-pub(super) enum ConnectionField {
-    Typename,
-    Edges(Vec<Selected<EdgeField>>),
-    Nodes(Vec<Selected<EvidenceField>>),
-    PageInfo(Vec<Selected<PageInfoField>>),
-    TotalCount,
-}
-
-/// A field of `EvidenceEdge`.
-#[derive(Debug)]
-pub(super) enum EdgeField {
-    Typename,
-    Cursor,
-    Node(Vec<Selected<EvidenceField>>),
 }
 
 /// A field of `Evidence`.
@@ -307,7 +271,7 @@ impl<'d> Compiler<'d> {
             if name == "evidence" {
                 return Some(ClaimField::Evidence(
                     Box::new(self.evidence_args(field)?),
-                    self.connection(&field.selection_set.node)?,
+                    self.connection(&field.selection_set.node, "Evidence", |set| self.evidence(set))?,
                 ));
             }
             if name == "history" {
@@ -316,7 +280,7 @@ impl<'d> Compiler<'d> {
                 }
                 return Some(ClaimField::History(
                     Box::new(self.page_args(field)?),
-                    self.events(&field.selection_set.node)?,
+                    self.connection(&field.selection_set.node, "Event", |set| self.event(set))?,
                 ));
             }
             let set = &field.selection_set.node;
@@ -342,23 +306,30 @@ impl<'d> Compiler<'d> {
         })
     }
 
-    /// A claim's history page.
-    fn events(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EventsField>>> {
-        self.object(set, "EventConnection", &[], |name, field| {
+    /// A connection of `node_type`s (`<node_type>Connection`), each node's selection compiled by
+    /// `node`.
+    pub(super) fn connection<N>(
+        &self,
+        set: &'d SelectionSet,
+        node_type: &str,
+        node: impl Fn(&'d SelectionSet) -> Option<Vec<Selected<N>>>,
+    ) -> Option<Vec<Selected<ConnectionField<N>>>> {
+        let edge_type = format!("{node_type}Edge");
+        self.object(set, &format!("{node_type}Connection"), &[], |name, field| {
             let set = &field.selection_set.node;
             Some(match name {
-                "__typename" => EventsField::Typename,
-                "edges" => EventsField::Edges(self.object(set, "EventEdge", &[], |name, field| {
+                "__typename" => ConnectionField::Typename,
+                "edges" => ConnectionField::Edges(self.object(set, &edge_type, &[], |name, field| {
                     Some(match name {
-                        "__typename" => EventEdgeField::Typename,
-                        "cursor" => EventEdgeField::Cursor,
-                        "node" => EventEdgeField::Node(self.event(&field.selection_set.node)?),
+                        "__typename" => EdgeField::Typename,
+                        "cursor" => EdgeField::Cursor,
+                        "node" => EdgeField::Node(node(&field.selection_set.node)?),
                         _ => return None,
                     })
                 })?),
-                "nodes" => EventsField::Nodes(self.event(set)?),
-                "pageInfo" => EventsField::PageInfo(self.page_info(set)?),
-                "totalCount" => EventsField::TotalCount,
+                "nodes" => ConnectionField::Nodes(node(set)?),
+                "pageInfo" => ConnectionField::PageInfo(self.page_info(set)?),
+                "totalCount" => ConnectionField::TotalCount,
                 _ => return None,
             })
         })
@@ -398,28 +369,6 @@ impl<'d> Compiler<'d> {
             *args.slot(name.node.as_str())? = Some(self.arg(&value.node)?);
         }
         Some(args)
-    }
-
-    /// A DOI's citing steps (`citedBy`), in a DOI walk.
-    fn steps(&self, set: &'d SelectionSet) -> Option<Vec<Selected<StepsField>>> {
-        self.object(set, "MechanismStepConnection", &[], |name, field| {
-            let set = &field.selection_set.node;
-            Some(match name {
-                "__typename" => StepsField::Typename,
-                "edges" => StepsField::Edges(self.object(set, "MechanismStepEdge", &[], |name, field| {
-                    Some(match name {
-                        "__typename" => StepEdgeField::Typename,
-                        "cursor" => StepEdgeField::Cursor,
-                        "node" => StepEdgeField::Node(self.step(&field.selection_set.node, Reach::Walk)?),
-                        _ => return None,
-                    })
-                })?),
-                "nodes" => StepsField::Nodes(self.step(set, Reach::Walk)?),
-                "pageInfo" => StepsField::PageInfo(self.page_info(set)?),
-                "totalCount" => StepsField::TotalCount,
-                _ => return None,
-            })
-        })
     }
 
     fn evidence_args(&self, field: &Field) -> Option<EvidenceArgs> {
@@ -507,7 +456,9 @@ impl<'d> Compiler<'d> {
                 }
                 "citedBy" if at == DoiAt::Walk => DoiField::CitedBy(
                     Box::new(self.page_args(field)?),
-                    self.steps(&field.selection_set.node)?,
+                    self.connection(&field.selection_set.node, "MechanismStep", |set| {
+                        self.step(set, Reach::Walk)
+                    })?,
                 ),
                 _ => return None,
             })
@@ -543,31 +494,6 @@ impl<'d> Compiler<'d> {
                 "contradicting" => CountsField::Contradicting,
                 "inconclusive" => CountsField::Inconclusive,
                 "total" => CountsField::Total,
-                _ => return None,
-            })
-        })
-    }
-
-    fn connection(&self, set: &'d SelectionSet) -> Option<Vec<Selected<ConnectionField>>> {
-        self.object(set, "EvidenceConnection", &[], |name, field| {
-            let set = &field.selection_set.node;
-            Some(match name {
-                "__typename" => ConnectionField::Typename,
-                "edges" => ConnectionField::Edges(self.edge(set)?),
-                "nodes" => ConnectionField::Nodes(self.evidence(set)?),
-                "pageInfo" => ConnectionField::PageInfo(self.page_info(set)?),
-                "totalCount" => ConnectionField::TotalCount,
-                _ => return None,
-            })
-        })
-    }
-
-    fn edge(&self, set: &'d SelectionSet) -> Option<Vec<Selected<EdgeField>>> {
-        self.object(set, "EvidenceEdge", &[], |name, field| {
-            Some(match name {
-                "__typename" => EdgeField::Typename,
-                "cursor" => EdgeField::Cursor,
-                "node" => EdgeField::Node(self.evidence(&field.selection_set.node)?),
                 _ => return None,
             })
         })

@@ -7,8 +7,8 @@ use async_graphql::Variables;
 use entity::{event, user};
 
 use super::Selected;
-use super::fields::{ClaimField, EventEdgeField, EventField, EventsField, PageArgsAsWritten, UserField};
-use super::write::{Written, list, object, write_enum, write_id, write_page_info, write_scalar};
+use super::fields::{ClaimField, ConnectionField, EdgeField, EventField, PageArgsAsWritten, UserField};
+use super::write::{Written, object, write_connection, write_enum, write_id, write_scalar};
 use crate::domain::visibility::Viewer;
 use crate::error::ApiResult;
 use crate::graphql::connection::{Connection, decode_id_cursor, from_page, id_cursor};
@@ -39,17 +39,19 @@ pub(super) async fn read_history<'f>(
             return Ok(None);
         };
         let page = db.events_page(viewer.events(), Some(claim), &window).await?;
-        let counted = fields.iter().any(|f| matches!(f.field, EventsField::TotalCount));
+        let counted = fields
+            .iter()
+            .any(|f| matches!(f.field, ConnectionField::TotalCount));
         let total = match counted {
             true => Some(db.count(&page.count).await?),
             false => None,
         };
         actors |= fields.iter().any(|f| match &f.field {
-            EventsField::Edges(edge) => edge.iter().any(|f| match &f.field {
-                EventEdgeField::Node(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
+            ConnectionField::Edges(edge) => edge.iter().any(|f| match &f.field {
+                EdgeField::Node(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
                 _ => false,
             }),
-            EventsField::Nodes(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
+            ConnectionField::Nodes(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
             _ => false,
         });
         let connection = from_page(page, &window, |row| id_cursor(row.id), |row| row);
@@ -86,7 +88,7 @@ impl History<'_> {
         &self,
         out: &mut Vec<u8>,
         args: &PageArgsAsWritten,
-        fields: &[Selected<EventsField>],
+        fields: &[Selected<ConnectionField<EventField>>],
         viewer: &Viewer,
     ) -> Written {
         let (_, connection, total) = self.pages.iter().find(|(read, ..)| std::ptr::eq(*read, args))?;
@@ -97,39 +99,26 @@ impl History<'_> {
 /// A claim's history page: `connection`, with `total` when read, and its events' `actors`.
 fn write_history(
     out: &mut Vec<u8>,
-    fields: &[Selected<EventsField>],
+    fields: &[Selected<ConnectionField<EventField>>],
     connection: &Connection<event::Model>,
     total: Option<u64>,
     actors: &HashMap<i32, user::Model>,
     viewer: &Viewer,
 ) -> Written {
-    object(out, fields, |out, field| {
-        match field {
-            EventsField::Typename => write_str(out, "EventConnection"),
-            EventsField::Edges(fields) => {
-                return list(out, &connection.edges, |out, edge| {
-                    object(out, fields, |out, field| {
-                        match field {
-                            EventEdgeField::Typename => write_str(out, "EventEdge"),
-                            EventEdgeField::Cursor => write_str(out, &edge.cursor),
-                            EventEdgeField::Node(fields) => {
-                                return write_event(out, fields, &edge.node, actors, viewer);
-                            }
-                        }
-                        Some(())
-                    })
-                });
-            }
-            EventsField::Nodes(fields) => {
-                return list(out, &connection.edges, |out, edge| {
-                    write_event(out, fields, &edge.node, actors, viewer)
-                });
-            }
-            EventsField::PageInfo(fields) => write_page_info(out, fields, &connection.page_info)?,
-            EventsField::TotalCount => out.extend_from_slice(itoa::Buffer::new().format(total?).as_bytes()),
-        }
-        Some(())
-    })
+    let edges: Vec<(&str, &event::Model)> = connection
+        .edges
+        .iter()
+        .map(|edge| (edge.cursor.as_str(), &edge.node))
+        .collect();
+    write_connection(
+        out,
+        fields,
+        "Event",
+        &edges,
+        &connection.page_info,
+        total,
+        |out, fields, event| write_event(out, fields, event, actors, viewer),
+    )
 }
 
 fn write_event(

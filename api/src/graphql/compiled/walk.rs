@@ -10,12 +10,11 @@ use async_graphql::{Value, Variables};
 use entity::values::Doi as DoiValue;
 
 use super::claim::{ClaimRows, StepAround, write_doi, write_step};
-use super::fields::{DoiAt, DoiField, PageArgsAsWritten, StepEdgeField, StepField, StepsField};
-use super::write::{Written, list, object, write_page_info};
+use super::fields::{ConnectionField, DoiAt, DoiField, PageArgsAsWritten, StepField};
+use super::write::{Written, write_connection};
 use super::{Answered, Arg, Compiler, Selected};
 use crate::error::ApiResult;
 use crate::graphql::connection::{Total, paginate_loaded};
-use crate::graphql::json::write_str;
 use crate::graphql::prefetch::doi_depth;
 use crate::store::Store;
 use crate::store::walks::{CitingStep, DoiDepth};
@@ -87,16 +86,17 @@ impl WalkRoot {
                 })
                 .collect()
         });
-        let cited_by = |out: &mut Vec<u8>, args: &PageArgsAsWritten, fields: &[Selected<StepsField>]| {
-            write_cited_by(
-                out,
-                args,
-                fields,
-                citing.as_deref()?,
-                claims.as_deref()?,
-                variables,
-            )
-        };
+        let cited_by =
+            |out: &mut Vec<u8>, args: &PageArgsAsWritten, fields: &[Selected<ConnectionField<StepField>>]| {
+                write_cited_by(
+                    out,
+                    args,
+                    fields,
+                    citing.as_deref()?,
+                    claims.as_deref()?,
+                    variables,
+                )
+            };
         let study = study.as_ref().map(Option::as_ref);
         Ok(match write_doi(out, &self.doi, &doi, study, &cited_by) {
             Some(()) => Answered::Written,
@@ -110,7 +110,7 @@ impl WalkRoot {
 fn write_cited_by(
     out: &mut Vec<u8>,
     args: &PageArgsAsWritten,
-    fields: &[Selected<StepsField>],
+    fields: &[Selected<ConnectionField<StepField>>],
     citing: &[CitingStep],
     claims: &[Option<ClaimRows<'_>>],
     variables: &Variables,
@@ -125,33 +125,21 @@ fn write_cited_by(
     let Total::Known(total) = connection.total else {
         return None;
     };
-    object(out, fields, |out, field| {
-        match field {
-            StepsField::Typename => write_str(out, "MechanismStepConnection"),
-            StepsField::Edges(fields) => {
-                return list(out, &connection.edges, |out, edge| {
-                    object(out, fields, |out, field| {
-                        match field {
-                            StepEdgeField::Typename => write_str(out, "MechanismStepEdge"),
-                            StepEdgeField::Cursor => write_str(out, &edge.cursor),
-                            StepEdgeField::Node(fields) => return write_citing(out, fields, edge.node),
-                        }
-                        Some(())
-                    })
-                });
-            }
-            StepsField::Nodes(fields) => {
-                return list(out, &connection.edges, |out, edge| {
-                    write_citing(out, fields, edge.node)
-                });
-            }
-            StepsField::PageInfo(fields) => write_page_info(out, fields, &connection.page_info)?,
-            StepsField::TotalCount => {
-                out.extend_from_slice(itoa::Buffer::new().format(total as u64).as_bytes());
-            }
-        }
-        Some(())
-    })
+    let edges: Vec<(&str, _)> = connection
+        .edges
+        .iter()
+        .map(|edge| (edge.cursor.as_str(), edge.node))
+        .collect();
+    let page_info = &connection.page_info;
+    write_connection(
+        out,
+        fields,
+        "MechanismStep",
+        &edges,
+        page_info,
+        Some(total as u64),
+        write_citing,
+    )
 }
 
 /// A citing step, with its mechanism and that mechanism's claim as the walk read them.

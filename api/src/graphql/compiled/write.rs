@@ -4,7 +4,7 @@ use async_graphql::ScalarType;
 use async_graphql::resolver_utils::enum_value;
 
 use super::Selected;
-use super::fields::PageInfoField;
+use super::fields::{ConnectionField, EdgeField, PageInfoField};
 use crate::graphql::connection::PageInfo;
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::json::write_str;
@@ -99,4 +99,51 @@ pub(super) fn write_page_info(
         }
         Some(())
     })
+}
+
+/// A connection of `node_type`s: its edges (each a cursor and an item, the item written as a node
+/// by `node`), its page info, and its total when that was read.
+pub(super) fn write_connection<N, T: Copy>(
+    out: &mut Vec<u8>,
+    fields: &[Selected<ConnectionField<N>>],
+    node_type: &str,
+    edges: &[(&str, T)],
+    page_info: &PageInfo,
+    total: Option<u64>,
+    mut node: impl FnMut(&mut Vec<u8>, &[Selected<N>], T) -> Written,
+) -> Written {
+    object(out, fields, |out, field| {
+        match field {
+            ConnectionField::Typename => write_type_name(out, node_type, "Connection"),
+            ConnectionField::Edges(fields) => {
+                return list(out, edges, |out, &(cursor, item)| {
+                    object(out, fields, |out, field| {
+                        match field {
+                            EdgeField::Typename => write_type_name(out, node_type, "Edge"),
+                            EdgeField::Cursor => write_str(out, cursor),
+                            EdgeField::Node(fields) => return node(out, fields, item),
+                        }
+                        Some(())
+                    })
+                });
+            }
+            ConnectionField::Nodes(fields) => {
+                return list(out, edges, |out, &(_, item)| node(out, fields, item));
+            }
+            ConnectionField::PageInfo(fields) => write_page_info(out, fields, page_info)?,
+            ConnectionField::TotalCount => {
+                out.extend_from_slice(itoa::Buffer::new().format(total?).as_bytes())
+            }
+        }
+        Some(())
+    })
+}
+
+/// A type's name made of a node type's and a suffix (`EvidenceConnection`), as a JSON string; the
+/// schema's type names need no escaping.
+fn write_type_name(out: &mut Vec<u8>, node_type: &str, suffix: &str) {
+    out.push(b'"');
+    out.extend_from_slice(node_type.as_bytes());
+    out.extend_from_slice(suffix.as_bytes());
+    out.push(b'"');
 }
