@@ -168,6 +168,26 @@ impl TestApp {
         self
     }
 
+    /// The same app and database, served with compiled queries on or off
+    /// (`api::graphql::compiled`) and without rate limits (every request of a test comes from one
+    /// address).
+    pub fn with_compiled_queries(self, compiled_pages: bool) -> TestApp {
+        let schema = api::graphql::SchemaOptions {
+            compiled_pages,
+            ..api::graphql::SchemaOptions::default()
+        };
+        let http = api::http::HttpOptions {
+            rate_limits: None,
+            ..api::http::HttpOptions::default()
+        };
+        self.reconfigured(schema, http)
+    }
+
+    /// How many answers compiled queries gave (`claimgraph_graphql_compiled_pages_total`).
+    pub async fn compiled_answers(&self) -> u64 {
+        self.counter("claimgraph_graphql_compiled_pages_total").await
+    }
+
     /// Whether this run is on PostgreSQL.
     pub fn is_postgres() -> bool {
         std::env::var(DATABASE_ENV).is_ok_and(|url| !url.is_empty())

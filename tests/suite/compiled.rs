@@ -4,31 +4,10 @@
 //! still answered. Each case runs on an app with compiled pages off (the executor's answer) and on one
 //! with them on, twice: the first request validates, the second is the compiled one.
 
-use api::graphql::SchemaOptions;
-use api::http::HttpOptions;
 use axum::http::StatusCode;
 use entity::values::Role;
 use serde_json::{Value, json};
 use tests::{CLAIM_PAGE, SEED_SLUG, TestApp, url_encode};
-
-/// `claimgraph_graphql_compiled_pages_total` from `/metrics`.
-async fn compiled_pages(app: &TestApp) -> u64 {
-    app.counter("claimgraph_graphql_compiled_pages_total").await
-}
-
-/// The seeded database with three generated claims, served with compiled pages on or off, and
-/// without rate limits (every case comes from one address).
-fn served(app: TestApp, compiled_pages: bool) -> TestApp {
-    let schema = SchemaOptions {
-        compiled_pages,
-        ..SchemaOptions::default()
-    };
-    let http = HttpOptions {
-        rate_limits: None,
-        ..HttpOptions::default()
-    };
-    app.reconfigured(schema, http)
-}
 
 /// Every field the compiled page answers, `__typename` on every object.
 const EVERY_FIELD: &str = r#"
@@ -330,7 +309,7 @@ fn cases(cursor: &str, claim_cursor: &str) -> Vec<(&'static str, Value, bool)> {
 async fn a_compiled_page_answers_as_the_executor_does_byte_for_byte() {
     let app = TestApp::seeded().await;
     app.load_generated(3).await;
-    let executor = served(app, false);
+    let executor = app.with_compiled_queries(false);
     let first_page = executor
         .data(EVIDENCE_PAGE, json!({ "slug": "claim-001", "first": 1 }))
         .await;
@@ -358,17 +337,17 @@ async fn a_compiled_page_answers_as_the_executor_does_byte_for_byte() {
         );
         expected.push((answer, executor.statements() - statements));
     }
-    assert_eq!(compiled_pages(&executor).await, 0, "compiled pages are off");
+    assert_eq!(executor.compiled_answers().await, 0, "compiled pages are off");
 
-    let app = served(executor, true);
+    let app = executor.with_compiled_queries(true);
     for ((query, variables, compiles), (expected, executor_cost)) in cases.iter().zip(&expected) {
         // The first request of a text validates it (or repeats an earlier case's text).
         let validating = app.post_graphql(query, variables.clone()).await;
-        let before = compiled_pages(&app).await;
+        let before = app.compiled_answers().await;
         let statements = app.statements();
         let repeated = app.post_graphql(query, variables.clone()).await;
         let cost = app.statements() - statements;
-        let answered = compiled_pages(&app).await - before;
+        let answered = app.compiled_answers().await - before;
         assert_eq!(
             answered,
             u64::from(*compiles),
@@ -434,15 +413,15 @@ async fn both_paths_write_a_claims_keys_in_the_query_order() {
     // statement of its own, so `mechanisms` finishes last; the answer keeps the query's order.
     let app = TestApp::seeded().await;
     app.load_generated(3).await;
-    let executor = served(app, false);
+    let executor = app.with_compiled_queries(false);
     let variables = json!({ "slug": "claim-001" });
     // The second request runs on the validation of the first, as most requests do.
     executor.post_graphql(EVERY_FIELD, variables.clone()).await;
     let executed = executor.post_graphql(EVERY_FIELD, variables.clone()).await.text();
-    let app = served(executor, true);
+    let app = executor.with_compiled_queries(true);
     app.post_graphql(EVERY_FIELD, variables.clone()).await;
     let compiled = app.post_graphql(EVERY_FIELD, variables).await.text();
-    assert_eq!(compiled_pages(&app).await, 1);
+    assert_eq!(app.compiled_answers().await, 1);
     for text in [executed, compiled] {
         assert_in_query_order(&text);
     }
@@ -480,7 +459,7 @@ fn assert_in_query_order(text: &str) {
 
 #[tokio::test]
 async fn a_compiled_page_over_get_keeps_its_etag_and_revalidates() {
-    let app = served(TestApp::seeded().await, true);
+    let app = TestApp::seeded().await.with_compiled_queries(true);
     let uri = format!(
         "/graphql?query={}&variables={}",
         url_encode(CLAIM_PAGE),
@@ -488,7 +467,7 @@ async fn a_compiled_page_over_get_keeps_its_etag_and_revalidates() {
     );
     let validating = app.get(&uri).await;
     let compiled = app.get(&uri).await;
-    assert_eq!(compiled_pages(&app).await, 1);
+    assert_eq!(app.compiled_answers().await, 1);
     assert_eq!(validating.status, StatusCode::OK);
     assert_eq!(compiled.text(), validating.text());
     let etag = compiled.header("etag").expect("an ETag").to_owned();
@@ -506,17 +485,17 @@ async fn a_compiled_page_over_get_keeps_its_etag_and_revalidates() {
         )
         .await;
     assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
-    assert_eq!(compiled_pages(&app).await, 2);
+    assert_eq!(app.compiled_answers().await, 2);
 }
 
 #[tokio::test]
 async fn compiled_pages_off_answers_every_request_on_the_executor() {
-    let app = served(TestApp::seeded().await, false);
+    let app = TestApp::seeded().await.with_compiled_queries(false);
     for _ in 0..3 {
         let answer = app.post_graphql(CLAIM_PAGE, json!({ "slug": SEED_SLUG })).await;
         assert_eq!(answer.status, StatusCode::OK);
     }
-    assert_eq!(compiled_pages(&app).await, 0);
+    assert_eq!(app.compiled_answers().await, 0);
 }
 
 const SUBMIT_EVIDENCE: &str = r#"
@@ -551,7 +530,7 @@ async fn a_compiled_history_answers_each_caller_as_the_executor_does() {
         "{submitted:#}"
     );
     let variables = json!({ "slug": SEED_SLUG, "last": 5 });
-    let executor = served(app, false);
+    let executor = app.with_compiled_queries(false);
     let callers = [None, Some(&other), Some(&author), Some(&moderator)];
     let mut expected = Vec::new();
     for token in callers {
@@ -568,10 +547,10 @@ async fn a_compiled_history_answers_each_caller_as_the_executor_does() {
             }
         });
     }
-    let app = served(executor, true);
+    let app = executor.with_compiled_queries(true);
     let mut bodies = Vec::new();
     for (token, expected) in callers.into_iter().zip(&expected) {
-        let before = compiled_pages(&app).await;
+        let before = app.compiled_answers().await;
         for _ in 0..2 {
             let answer = match token {
                 Some(token) => {
@@ -585,7 +564,7 @@ async fn a_compiled_history_answers_each_caller_as_the_executor_does() {
             assert_same(&answer.text(), &expected.text(), "a history page");
         }
         assert!(
-            compiled_pages(&app).await > before,
+            app.compiled_answers().await > before,
             "the repeated history page is compiled"
         );
         bodies.push(expected.text());

@@ -26,9 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use api::graphql::SchemaOptions;
 use api::graphql::compiled::plans;
-use api::http::HttpOptions;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::values::Role;
@@ -1101,24 +1099,6 @@ async fn pools(app: &TestApp) -> Pools {
     }
 }
 
-/// The seeded database served with compiled pages on or off, without rate limits (every request
-/// comes from one address).
-fn served(app: TestApp, compiled_pages: bool) -> TestApp {
-    let schema = SchemaOptions {
-        compiled_pages,
-        ..SchemaOptions::default()
-    };
-    let http = HttpOptions {
-        rate_limits: None,
-        ..HttpOptions::default()
-    };
-    app.reconfigured(schema, http)
-}
-
-async fn compiled_pages(app: &TestApp) -> u64 {
-    app.counter("claimgraph_graphql_compiled_pages_total").await
-}
-
 /// What the test compares of an answer.
 #[derive(Debug, PartialEq, Eq)]
 struct Answer {
@@ -1229,7 +1209,7 @@ async fn generated_selections_answer_the_same_bytes_on_both_paths() {
     let planned = model.planned();
     let app = TestApp::seeded().await;
     app.load_generated(12).await;
-    let executor = served(app, false);
+    let executor = app.with_compiled_queries(false);
     let pools = pools(&executor).await;
     let callers = [
         ("anonymous", None),
@@ -1249,23 +1229,23 @@ async fn generated_selections_answer_the_same_bytes_on_both_paths() {
     for case in &cases {
         expected.push(send(&executor, case, callers[case.caller].1.as_deref()).await);
     }
-    assert_eq!(compiled_pages(&executor).await, 0, "compiled pages are off");
+    assert_eq!(executor.compiled_answers().await, 0, "compiled pages are off");
 
-    let app = served(executor, true);
+    let app = executor.with_compiled_queries(true);
     let mut mismatches = Vec::new();
     let mut compiled_unplanned = Vec::new();
     let mut compiled = 0;
     let mut compiled_by_shape: BTreeMap<&str, usize> = BTreeMap::new();
     let mut reordered = 0;
-    let mut count = compiled_pages(&app).await;
+    let mut count = app.compiled_answers().await;
     for (index, (case, expected)) in cases.iter().zip(&expected).enumerate() {
         let (caller, token) = &callers[case.caller];
         // The first request of a text validates it (or finds an earlier document of the same
         // text); the second may be compiled.
         let validating = send(&app, case, token.as_deref()).await;
-        let between = compiled_pages(&app).await;
+        let between = app.compiled_answers().await;
         let repeated = send(&app, case, token.as_deref()).await;
-        let after = compiled_pages(&app).await;
+        let after = app.compiled_answers().await;
         if after > between {
             compiled += 1;
             *compiled_by_shape.entry(case.root).or_insert(0) += 1;
