@@ -482,6 +482,36 @@ async fn lists_counts_and_look_ups_read_beside_the_pool_what_seaorm_reads() {
                     }
                 })
                 .await;
+                same("events with their actors", observed, beside, seaorm, |db| {
+                    let window = window.clone();
+                    async move {
+                        let page = db
+                            .events_page_with_actors(viewer.events(), claim, &window)
+                            .await?;
+                        Ok((page.rows, page.more))
+                    }
+                })
+                .await;
+                // The same events as the page without actors, each with the user its actor id names.
+                let alone = beside
+                    .events_page(viewer.events(), claim, &window)
+                    .await
+                    .expect("events");
+                let joined = beside
+                    .events_page_with_actors(viewer.events(), claim, &window)
+                    .await
+                    .expect("events with actors");
+                assert_eq!(joined.more, alone.more);
+                let events: Vec<_> = joined.rows.iter().map(|(event, _)| event.clone()).collect();
+                assert_eq!(events, alone.rows);
+                for (event, actor) in &joined.rows {
+                    assert_eq!(
+                        actor.as_ref().map(|user| user.id),
+                        event.actor_id,
+                        "event {}",
+                        event.id
+                    );
+                }
             }
             same("events counted", observed, beside, seaorm, |db| async move {
                 let mut condition = Condition::all().add(viewer.events());

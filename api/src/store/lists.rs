@@ -18,6 +18,7 @@ use sea_orm::{
     Value,
 };
 
+use crate::store::relations::also_related;
 use crate::store::rows::ReadAt;
 use crate::store::statements::{Cost, count_rows, select_models, select_models_costing, select_rows};
 use crate::store::{Store, StoreError};
@@ -178,7 +179,7 @@ fn beyond<C: ColumnTrait>(column: C, id: C, key: ClaimSeek, forward: bool) -> Co
 /// past the page to learn whether more follow; returns the page in ascending order.
 async fn keyset_by_id<E>(
     store: &Store,
-    mut select: Select<E>,
+    select: Select<E>,
     id: E::Column,
     window: &Window<i32>,
     cost: Cost,
@@ -187,17 +188,38 @@ where
     E: EntityTrait,
     E::Model: ReadAt,
 {
+    let select = in_window(select, id, window);
+    let rows = select_models_costing(store, select, cost).await?;
+    Ok(trim(rows, window.limit, window.direction == Direction::Forward))
+}
+
+/// The events `visible` lets through, of one claim when `claim` is given.
+fn events_condition(visible: Condition, claim: Option<i32>) -> Condition {
+    // `visible` may be an OR of its own: it is one term of an AND, never extended.
+    let mut condition = Condition::all().add(visible);
+    if let Some(claim) = claim {
+        condition = condition.add(event::Column::ClaimId.eq(claim));
+    }
+    condition
+}
+
+/// `select` narrowed to `window` by its `id` column: bounded by the cursors, ordered from the
+/// window's end, one row past the page.
+fn in_window<S>(mut select: S, id: impl ColumnTrait, window: &Window<i32>) -> S
+where
+    S: QueryFilter + QueryOrder + QuerySelect,
+{
     if let Some(after) = window.after {
         select = select.filter(id.gt(after));
     }
     if let Some(before) = window.before {
         select = select.filter(id.lt(before));
     }
-    let forward = window.direction == Direction::Forward;
-    let order = if forward { Order::Asc } else { Order::Desc };
-    let select = select.order_by(id, order).limit(window.limit as u64 + 1);
-    let rows = select_models_costing(store, select, cost).await?;
-    Ok(trim(rows, window.limit, forward))
+    let order = match window.direction {
+        Direction::Forward => Order::Asc,
+        Direction::Backward => Order::Desc,
+    };
+    select.order_by(id, order).limit(window.limit as u64 + 1)
 }
 
 /// Cuts the row read past the page (reporting it) and puts a backward page in list order.
@@ -279,13 +301,31 @@ impl Store {
         claim: Option<i32>,
         window: &Window<i32>,
     ) -> Result<Page<event::Model>, StoreError> {
-        // `visible` may be an OR of its own: it is one term of an AND, never extended.
-        let mut condition = Condition::all().add(visible);
-        if let Some(claim) = claim {
-            condition = condition.add(event::Column::ClaimId.eq(claim));
-        }
+        let condition = events_condition(visible, claim);
         let select = event::Entity::find().filter(condition.clone());
         let (rows, more) = keyset_by_id(self, select, event::Column::Id, window, Cost::Indexed).await?;
+        Ok(Page {
+            rows,
+            more,
+            count: Count::Events(condition),
+        })
+    }
+
+    /// A page of events as [`Store::events_page`] reads it, each with its actor (`None` for the
+    /// seed loader's events), in the same statement.
+    pub async fn events_page_with_actors(
+        &self,
+        visible: Condition,
+        claim: Option<i32>,
+        window: &Window<i32>,
+    ) -> Result<Page<(event::Model, Option<user::Model>)>, StoreError> {
+        let condition = events_condition(visible, claim);
+        let select = event::Entity::find()
+            .find_also_related(user::Entity)
+            .filter(condition.clone());
+        let select = in_window(select, event::Column::Id, window);
+        let rows = select_rows(self, &select, also_related::<event::Entity, user::Entity>).await?;
+        let (rows, more) = trim(rows, window.limit, window.direction == Direction::Forward);
         Ok(Page {
             rows,
             more,

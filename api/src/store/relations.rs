@@ -147,7 +147,7 @@ impl Store {
 
 /// A row of SeaORM's `find_also_related`: the first table's columns (aliased `A_`), then the
 /// related table's (`B_`), `None` when the LEFT JOIN found no row.
-fn also_related<A, B>(row: Row<'_>) -> Result<(A::Model, Option<B::Model>), StoreError>
+pub(super) fn also_related<A, B>(row: Row<'_>) -> Result<(A::Model, Option<B::Model>), StoreError>
 where
     A: EntityTrait<Model: ReadAt>,
     B: EntityTrait<Model: ReadAt>,

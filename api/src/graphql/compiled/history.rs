@@ -1,7 +1,7 @@
 //! A claim page's history: its pages read for the caller as the `history` resolver reads them, the
 //! events' actors in one statement, and the events written as the executor writes them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use async_graphql::Variables;
 use entity::{event, user};
@@ -16,9 +16,11 @@ use crate::graphql::ids::NodeType;
 use crate::graphql::json::{write_str, write_value};
 use crate::graphql::types::Role;
 use crate::store::Store;
+use crate::store::lists::Page;
 
 /// The history pages a claim page's selection asks for, each read as the `history` resolver reads
-/// it for `viewer`, and their events' actors in one statement; `None` when arguments do not fit.
+/// it for `viewer`, with their events' actors in the same statement when the selection asks for
+/// them; `None` when arguments do not fit.
 pub(super) async fn read_history<'f>(
     db: &Store,
     viewer: &Viewer,
@@ -27,7 +29,6 @@ pub(super) async fn read_history<'f>(
     variables: &Variables,
 ) -> ApiResult<Option<History<'f>>> {
     let mut history = History::default();
-    let mut actors = false;
     for selected in fields {
         let ClaimField::History(args, fields) = &selected.field else {
             continue;
@@ -38,7 +39,36 @@ pub(super) async fn read_history<'f>(
         else {
             return Ok(None);
         };
-        let page = db.events_page(viewer.events(), Some(claim), &window).await?;
+        let with_actor =
+            |event: &[Selected<EventField>]| event.iter().any(|f| matches!(f.field, EventField::Actor(_)));
+        let actors = fields.iter().any(|f| match &f.field {
+            ConnectionField::Edges(edge) => edge.iter().any(|f| match &f.field {
+                EdgeField::Node(event) => with_actor(event),
+                _ => false,
+            }),
+            ConnectionField::Nodes(event) => with_actor(event),
+            _ => false,
+        });
+        // The actors come in the same statement as their events when the selection asks for them.
+        let page = if actors {
+            let page = db
+                .events_page_with_actors(viewer.events(), Some(claim), &window)
+                .await?;
+            let mut events = Vec::with_capacity(page.rows.len());
+            for (event, actor) in page.rows {
+                if let Some(actor) = actor {
+                    history.actors.insert(actor.id, actor);
+                }
+                events.push(event);
+            }
+            Page {
+                rows: events,
+                more: page.more,
+                count: page.count,
+            }
+        } else {
+            db.events_page(viewer.events(), Some(claim), &window).await?
+        };
         let counted = fields
             .iter()
             .any(|f| matches!(f.field, ConnectionField::TotalCount));
@@ -46,29 +76,8 @@ pub(super) async fn read_history<'f>(
             true => Some(db.count(&page.count).await?),
             false => None,
         };
-        actors |= fields.iter().any(|f| match &f.field {
-            ConnectionField::Edges(edge) => edge.iter().any(|f| match &f.field {
-                EdgeField::Node(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
-                _ => false,
-            }),
-            ConnectionField::Nodes(event) => event.iter().any(|f| matches!(f.field, EventField::Actor(_))),
-            _ => false,
-        });
         let connection = from_page(page, &window, |row| id_cursor(row.id), |row| row);
         history.pages.push((&**args, connection, total));
-    }
-    if actors {
-        let ids: BTreeSet<i32> = history
-            .pages
-            .iter()
-            .flat_map(|(_, connection, _)| &connection.edges)
-            .filter_map(|edge| edge.node.actor_id)
-            .collect();
-        if !ids.is_empty() {
-            for user in db.by_ids::<user::Entity>(ids).await? {
-                history.actors.insert(user.id, user);
-            }
-        }
     }
     Ok(Some(history))
 }
