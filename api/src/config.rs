@@ -96,9 +96,9 @@ pub struct Cli {
     #[arg(long, env = "CLAIMGRAPH_SUGGESTIONS", default_value_t = true, action = ArgAction::Set, global = true)]
     pub suggestions: bool,
 
-    /// Whether a claim page query the server has validated before is answered straight from the
-    /// page's rows, without the GraphQL executor: `true` or `false`. The answer is the same byte for
-    /// byte; off is for comparing the two.
+    /// Whether a query the server has validated before (a claim page, a page of claims, a DOI walk)
+    /// is answered straight from its rows, without the GraphQL executor: `true` or `false`. The
+    /// answer is the same byte for byte; off is for comparing the two.
     #[arg(long, env = "CLAIMGRAPH_COMPILED_PAGES", default_value_t = true, action = ArgAction::Set, global = true)]
     pub compiled_pages: bool,
 

@@ -1,4 +1,4 @@
-//! What the compiled claim pages (`api::graphql::compiled`) answer, held against the schema and
+//! What the compiled queries (`api::graphql::compiled`) answer, held against the schema and
 //! against the executor, through the one public question the compiler answers:
 //! `compiled::plans(document, operation)`, whether a document's operation would be answered without
 //! the executor. Both tests read the schema as `api::build_schema()` introspects it, so a field or a

@@ -61,7 +61,7 @@ const PRICING_ARGUMENTS: [&str; 2] = ["first", "last"];
 pub struct DocumentCache {
     /// The query length limit: a longer text is left for the limits to refuse, never parsed here.
     max_text_bytes: usize,
-    /// Whether validated claim page queries are compiled (`--compiled-pages`).
+    /// Whether validated queries are compiled (`--compiled-pages`).
     compile_pages: bool,
     cache: Mutex<Cache>,
     /// Requests that ran on a validation found before.

@@ -54,8 +54,8 @@ pub struct SchemaOptions {
     pub introspection: bool,
     /// Whether validation errors suggest field names ("did you mean ...?").
     pub suggestions: bool,
-    /// Whether claim page queries validated before are answered from the page's rows without the
-    /// executor (see [`compiled`]). On by default; off runs every request on the executor.
+    /// Whether queries validated before are answered from their rows without the executor, where
+    /// [`compiled`] plans them. On by default; off runs every request on the executor.
     pub compiled_pages: bool,
 }
 

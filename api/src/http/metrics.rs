@@ -113,7 +113,7 @@ impl Default for Metrics {
         );
         registry.register(
             "claimgraph_graphql_compiled_pages",
-            "GraphQL requests answered from a compiled claim page, without the executor",
+            "GraphQL requests answered by a compiled query, without the executor",
             compiled_pages.clone(),
         );
         Metrics {
