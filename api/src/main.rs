@@ -3,6 +3,8 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use api::config::{Cli, Command, LogFormat, MigrateDirection, TokenCommand, UserCommand};
 use api::domain::accounts;
@@ -12,7 +14,7 @@ use api::{AppState, build_app, build_schema, db};
 
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
-use seeds::generate::{GenerateError, GenerateOptions, generate};
+use seeds::generate::{GenerateError, GenerateOptions, Progress, generate_reporting};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc rather than the system allocator: serving a page allocates and frees thousands of small
@@ -76,7 +78,22 @@ async fn main() -> anyhow::Result<()> {
                 .context("connecting to the database")?;
             db::migrate(&db).await.context("migrating")?;
             let started = std::time::Instant::now();
-            let summary = match generate(&db, &GenerateOptions::new(*claims, *seed)).await {
+            // On a terminal, a line that counts the claims written; nothing in a pipe or a log.
+            let terminal = std::io::stderr().is_terminal();
+            let report = |progress: Progress| {
+                if terminal {
+                    let percent = progress.written * 100 / progress.total.max(1);
+                    eprint!(
+                        "\rgenerating: {} of {} claims written ({percent}%)",
+                        progress.written, progress.total
+                    );
+                    if progress.written == progress.total {
+                        eprintln!();
+                    }
+                }
+            };
+            let options = GenerateOptions::new(*claims, *seed);
+            let summary = match generate_reporting(&db, &options, report).await {
                 Ok(summary) => summary,
                 Err(refused @ GenerateError::AlreadyGenerated { .. }) => {
                     eprintln!("{refused}");

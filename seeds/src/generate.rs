@@ -109,6 +109,23 @@ pub async fn generate(
     db: &DatabaseConnection,
     options: &GenerateOptions,
 ) -> Result<GenerateSummary, GenerateError> {
+    generate_reporting(db, options, |_| {}).await
+}
+
+/// How far [`generate_reporting`] has got: claims written and committed, of all it writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub written: usize,
+    pub total: usize,
+}
+
+/// [`generate`], telling `progress` after each transaction how many claims are written (for a
+/// progress display on a terminal).
+pub async fn generate_reporting(
+    db: &DatabaseConnection,
+    options: &GenerateOptions,
+    mut progress: impl FnMut(Progress),
+) -> Result<GenerateSummary, GenerateError> {
     refuse_generated(db).await?;
     let mut summary = GenerateSummary::default();
     if options.claims == 0 {
@@ -127,6 +144,10 @@ pub async fn generate(
         let txn = db.begin().await?;
         write_claims(&txn, &claims, &pool_ids, &mut summary).await?;
         txn.commit().await?;
+        progress(Progress {
+            written: end,
+            total: options.claims,
+        });
     }
     Ok(summary)
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use entity::prelude::Claim;
 use sea_orm::{EntityTrait, PaginatorTrait};
-use seeds::generate::{GenerateError, GenerateOptions, SENTENCE_LENGTH, generate, slug};
+use seeds::generate::{
+    GenerateError, GenerateOptions, Progress, SENTENCE_LENGTH, generate, generate_reporting, slug,
+};
 use serde_json::{Value, json};
 use tests::{CLAIM_PAGE, SEED_SLUG, TestApp};
 
@@ -159,4 +161,25 @@ async fn a_generated_claim_page_costs_the_same_handful_of_statements_as_any_othe
     println!("statements per ClaimPage: {costs:?}");
     assert_eq!(costs.len(), 1, "pages cost {costs:?} statements");
     assert!(costs.iter().all(|&cost| cost <= 3), "{costs:?}");
+}
+
+/// `generate` on a terminal counts the claims written: it is told after each transaction, in
+/// order, up to the whole graph.
+#[tokio::test]
+async fn generating_reports_its_progress_after_each_transaction() {
+    let app = TestApp::migrated().await;
+    let options = GenerateOptions {
+        claims_per_transaction: 8,
+        ..GenerateOptions::new(N, 3)
+    };
+    let mut reported = Vec::new();
+    let summary = generate_reporting(&app.db, &options, |progress| reported.push(progress))
+        .await
+        .expect("generating");
+    assert_eq!(summary.claims, N);
+    let written: Vec<usize> = reported.iter().map(|p| p.written).collect();
+    assert_eq!(written, [8, 16, 20]);
+    assert!(reported.iter().all(|p: &Progress| p.total == N));
+    let claims = Claim::find().count(&app.db).await.expect("a count");
+    assert_eq!(claims, N as u64, "what is reported is written");
 }
