@@ -73,10 +73,7 @@ impl ClaimRoot {
         };
         let mut rows = ClaimRows::of_page(&claim, &fetched, variables);
         rows.history = Some((&history, viewer));
-        Ok(match rows.write_claim(out, &self.claim, &self.plan) {
-            Some(()) => Answered::Written,
-            None => Answered::Executor,
-        })
+        Ok(rows.write_claim(out, &self.claim, &self.plan).into())
     }
 
     pub async fn read_rows(&self, db: &Store, variables: &Variables) -> ApiResult<bool> {

@@ -8,8 +8,8 @@ use async_graphql::Variables;
 use async_graphql::parser::types::Field;
 
 use super::claim::{ClaimRows, fits};
-use super::fields::{ClaimField, ConnectionField, EdgeField, PageArgsAsWritten};
-use super::write::{Written, write_connection};
+use super::fields::{ClaimField, ConnectionField, PageArgsAsWritten, asks_total, node_selections};
+use super::write::write_connection;
 use super::{Answered, Arg, Compiler, Selected};
 use crate::error::ApiResult;
 use crate::graphql::connection::Total;
@@ -67,30 +67,11 @@ impl ClaimsRoot {
         ClaimList::checked(page, filter, order_by).ok()
     }
 
-    /// The claims' selections (under `edges.node` and under `nodes`).
-    fn claims(&self) -> impl Iterator<Item = &[Selected<ClaimField>]> {
-        self.fields
-            .iter()
-            .flat_map(|selected| -> Vec<&[Selected<ClaimField>]> {
-                match &selected.field {
-                    ConnectionField::Edges(edge) => edge
-                        .iter()
-                        .filter_map(|selected| match &selected.field {
-                            EdgeField::Node(claim) => Some(claim.as_slice()),
-                            _ => None,
-                        })
-                        .collect(),
-                    ConnectionField::Nodes(claim) => vec![claim.as_slice()],
-                    _ => Vec::new(),
-                }
-            })
-    }
-
     pub async fn answer(&self, db: &Store, variables: &Variables, out: &mut Vec<u8>) -> ApiResult<Answered> {
         let Some(claims) = self.list(variables) else {
             return Ok(Answered::Executor);
         };
-        if !self.claims().all(|claim| fits(claim, variables)) {
+        if !node_selections(&self.fields).all(|claim| fits(claim, variables)) {
             return Ok(Answered::Executor);
         }
         let page = claims.read(db).await?;
@@ -101,11 +82,7 @@ impl ClaimsRoot {
             self.plan.fetch(db, ClaimKeys::Ids(&ids)).await?
         };
         let connection = claims.connection(page, |claim| claim);
-        let counted = self
-            .fields
-            .iter()
-            .any(|selected| matches!(selected.field, ConnectionField::TotalCount));
-        let total = match (&connection.total, counted) {
+        let total = match (&connection.total, asks_total(&self.fields)) {
             (Total::Counted(count), true) => Some(db.count(count).await?),
             (Total::Known(total), true) => Some(*total as u64),
             (_, false) => None,
@@ -131,14 +108,6 @@ impl ClaimsRoot {
             total,
             |out, fields, claim| claim.write_claim(out, fields, &self.plan),
         );
-        Ok(answered(written))
-    }
-}
-
-/// What a writer's result means for the answer.
-fn answered(written: Written) -> Answered {
-    match written {
-        Some(()) => Answered::Written,
-        None => Answered::Executor,
+        Ok(written.into())
     }
 }

@@ -59,6 +59,36 @@ pub(super) enum ConnectionField<N> {
     TotalCount,
 }
 
+/// The selections on a connection's nodes: under `edges { node }` and under `nodes`, each alias.
+pub(super) fn node_selections<N>(
+    fields: &[Selected<ConnectionField<N>>],
+) -> impl Iterator<Item = &[Selected<N>]> {
+    fields.iter().flat_map(|selected| {
+        let under_edges = match &selected.field {
+            ConnectionField::Edges(edge) => edge.as_slice(),
+            _ => &[],
+        };
+        let nodes = match &selected.field {
+            ConnectionField::Nodes(node) => Some(node.as_slice()),
+            _ => None,
+        };
+        under_edges
+            .iter()
+            .filter_map(|selected| match &selected.field {
+                EdgeField::Node(node) => Some(node.as_slice()),
+                _ => None,
+            })
+            .chain(nodes)
+    })
+}
+
+/// Whether a connection's selection asks for its `totalCount`.
+pub(super) fn asks_total<N>(fields: &[Selected<ConnectionField<N>>]) -> bool {
+    fields
+        .iter()
+        .any(|selected| matches!(selected.field, ConnectionField::TotalCount))
+}
+
 /// A field of a connection's edge (`<Node>Edge`).
 #[derive(Debug)]
 pub(super) enum EdgeField<N> {

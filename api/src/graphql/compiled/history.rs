@@ -7,7 +7,9 @@ use async_graphql::Variables;
 use entity::{event, user};
 
 use super::Selected;
-use super::fields::{ClaimField, ConnectionField, EdgeField, EventField, PageArgsAsWritten, UserField};
+use super::fields::{
+    ClaimField, ConnectionField, EventField, PageArgsAsWritten, UserField, asks_total, node_selections,
+};
 use super::write::{Written, object, write_connection, write_enum, write_id, write_scalar};
 use crate::domain::visibility::Viewer;
 use crate::error::ApiResult;
@@ -39,16 +41,8 @@ pub(super) async fn read_history<'f>(
         else {
             return Ok(None);
         };
-        let with_actor =
-            |event: &[Selected<EventField>]| event.iter().any(|f| matches!(f.field, EventField::Actor(_)));
-        let actors = fields.iter().any(|f| match &f.field {
-            ConnectionField::Edges(edge) => edge.iter().any(|f| match &f.field {
-                EdgeField::Node(event) => with_actor(event),
-                _ => false,
-            }),
-            ConnectionField::Nodes(event) => with_actor(event),
-            _ => false,
-        });
+        let actors = node_selections(fields)
+            .any(|event| event.iter().any(|f| matches!(f.field, EventField::Actor(_))));
         // The actors come in the same statement as their events when the selection asks for them.
         let page = if actors {
             let page = db
@@ -69,10 +63,7 @@ pub(super) async fn read_history<'f>(
         } else {
             db.events_page(viewer.events(), Some(claim), &window).await?
         };
-        let counted = fields
-            .iter()
-            .any(|f| matches!(f.field, ConnectionField::TotalCount));
-        let total = match counted {
+        let total = match asks_total(fields) {
             true => Some(db.count(&page.count).await?),
             false => None,
         };

@@ -118,6 +118,16 @@ enum Answered {
     Executor,
 }
 
+impl From<write::Written> for Answered {
+    /// A writer that gave up leaves the answer to the executor.
+    fn from(written: write::Written) -> Self {
+        match written {
+            Some(()) => Answered::Written,
+            None => Answered::Executor,
+        }
+    }
+}
+
 impl CompiledQuery {
     /// Compiles the operation `operation_name` of `document`, when it is a query this module
     /// answers whole; `None` otherwise.

@@ -98,10 +98,7 @@ impl WalkRoot {
                 )
             };
         let study = study.as_ref().map(Option::as_ref);
-        Ok(match write_doi(out, &self.doi, &doi, study, &cited_by) {
-            Some(()) => Answered::Written,
-            None => Answered::Executor,
-        })
+        Ok(write_doi(out, &self.doi, &doi, study, &cited_by).into())
     }
 }
 
