@@ -371,6 +371,11 @@ pub enum Command {
         #[arg(long, default_value_t = seeds::generate::DEFAULT_SEED)]
         seed: u64,
     },
+    /// Manage the full-text search index.
+    SearchIndex {
+        #[command(subcommand)]
+        command: SearchIndexCommand,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -381,6 +386,15 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+/// `search-index ...`: the full-text search index.
+#[derive(Debug, Subcommand)]
+pub enum SearchIndexCommand {
+    /// Rebuild the index from the graph's tables, in one transaction (after migrating). The index
+    /// follows every write by itself; rebuild after restoring a backup taken without it, or to
+    /// compact it. Running it twice gives the same index.
+    Rebuild,
 }
 
 /// `user ...`: manage accounts.

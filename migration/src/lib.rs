@@ -22,6 +22,7 @@ mod m20261129_000004_create_event;
 mod m20261129_000005_add_version;
 mod m20261204_000001_add_claim_statement_folded;
 mod m20261204_000002_add_study_title_folded;
+mod m20261205_000001_create_search_index;
 
 /// Runs the migrations in order; `Migrator::up(db, None)` brings any database to the current schema.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_add_version::Migration),
             Box::new(m20261204_000001_add_claim_statement_folded::Migration),
             Box::new(m20261204_000002_add_study_title_folded::Migration),
+            Box::new(m20261205_000001_create_search_index::Migration),
         ]
     }
 }

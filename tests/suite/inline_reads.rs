@@ -220,13 +220,14 @@ async fn reads_beside_the_pool_see_each_committed_write_and_refuse_to_write() {
         .expect("the seed claim");
     assert_eq!(after.outcome, "muscle cross-sectional area");
 
-    // The connections refuse writes, and bind ids and texts only.
+    // The connections refuse writes, and bind only the store's types (ids, texts, times, floats),
+    // not, say, a 32-bit float.
     let (refused, bound) = if TestApp::is_postgres() {
         let reads = PgReads::for_database(&app.db);
         (
             reads.query("DELETE FROM evidence".into(), vec![]).await.map(drop),
             reads
-                .query("SELECT $1".into(), vec![Value::Double(Some(1.5))])
+                .query("SELECT $1".into(), vec![Value::Float(Some(1.5))])
                 .await
                 .map(drop),
         )
@@ -234,7 +235,7 @@ async fn reads_beside_the_pool_see_each_committed_write_and_refuse_to_write() {
         let reads = SqliteReads::for_database(&app.db).expect("a SQLite file");
         (
             reads.query("DELETE FROM evidence", &[], |_| Ok(())),
-            reads.query("SELECT ?", &[Value::Double(Some(1.5))], |_| Ok(())),
+            reads.query("SELECT ?", &[Value::Float(Some(1.5))], |_| Ok(())),
         )
     };
     let message = refused.expect_err("a write on a read connection").to_string();
@@ -242,7 +243,7 @@ async fn reads_beside_the_pool_see_each_committed_write_and_refuse_to_write() {
         message.contains("readonly") || message.contains("read-only"),
         "{message}"
     );
-    assert!(bound.is_err(), "only ids and texts are bound");
+    assert!(bound.is_err(), "only the store's types are bound");
     let evidence = entity::evidence::Entity::find()
         .all(&app.db)
         .await

@@ -30,6 +30,7 @@ mod production;
 mod rate_limits;
 mod readiness;
 mod schema;
+mod search;
 mod seeding;
 mod statements;
 mod trusted_documents;

@@ -4,7 +4,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tests::TestApp;
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "api_token",
     "citation",
     "claim",
@@ -14,19 +14,42 @@ const TABLES: [&str; 11] = [
     "evidence",
     "mechanism",
     "mechanism_step",
+    "search_entry",
     "study",
     "user",
 ];
 
+/// The full-text engine's own tables beside `search_entry`, which differ by database (SQLite's
+/// FTS5 tables and their shadow tables, PostgreSQL's word list), and the view entries are copied
+/// from: left out of [`TABLES`], and
+/// checked gone with the search index by [`the_search_index_goes_with_its_migration`].
+const SEARCH_INTERNALS: [&str; 5] = [
+    "search_fts",
+    "search_words",
+    "search_vocab",
+    "search_word",
+    "search_source",
+];
+
 /// How many tables remain after undoing the last migration, then the one before, and so on: the
-/// three newest migrations only add columns (the folded search columns, then `version`).
-const TABLES_AFTER_EACH_DOWN: [usize; 14] = [11, 11, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+/// search index first, then three migrations that only add columns (the folded search columns,
+/// then `version`).
+const TABLES_AFTER_EACH_DOWN: [usize; 15] = [11, 11, 11, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
 
 async fn tables(app: &TestApp) -> Vec<String> {
+    all_tables(app)
+        .await
+        .into_iter()
+        .filter(|t| !SEARCH_INTERNALS.iter().any(|internal| t.starts_with(internal)))
+        .collect()
+}
+
+/// Every table and view, the search engine's included.
+async fn all_tables(app: &TestApp) -> Vec<String> {
     let db = &app.db;
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
-            "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            "SELECT name AS t FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
         }
         _ => {
             "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name"
@@ -78,7 +101,7 @@ async fn each_migration_can_be_undone_one_at_a_time() {
             "after undoing {} migrations",
             step + 1
         );
-        if step == 2 {
+        if step == 3 {
             assert!(!has_version_column(&app).await, "the version columns are gone");
         }
     }
@@ -117,9 +140,9 @@ async fn the_folded_search_columns_are_filled_in_for_rows_already_there() {
     use entity::{claim, study};
     use sea_orm::EntityTrait;
     let app = TestApp::seeded().await;
-    Migrator::down(&app.db, Some(2))
+    Migrator::down(&app.db, Some(3))
         .await
-        .expect("undoing the folded columns");
+        .expect("undoing the search index and the folded columns");
     app.db
         .execute_unprepared("UPDATE claim SET statement = 'École: ΣΟΦΊΑ in der Straße, İstanbul'")
         .await
@@ -135,4 +158,33 @@ async fn the_folded_search_columns_are_filled_in_for_rows_already_there() {
     for row in studies {
         assert_eq!(row.title_folded, entity::values::fold(&row.title));
     }
+    // The search index, created again, holds the rows already there.
+    let found = app
+        .data(
+            r#"{ search(query: "straße") { totalCount nodes { type } } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(found["search"]["totalCount"], 1, "{found}");
+    assert_eq!(found["search"]["nodes"][0]["type"], "CLAIM");
+}
+
+#[tokio::test]
+async fn the_search_index_goes_with_its_migration() {
+    let app = TestApp::migrated().await;
+    let internals = |tables: Vec<String>| -> Vec<String> {
+        tables.into_iter().filter(|t| t.starts_with("search_")).collect()
+    };
+    let with_index = internals(all_tables(&app).await);
+    assert!(with_index.contains(&"search_entry".to_owned()), "{with_index:?}");
+    assert!(
+        with_index.contains(&"search_source".to_owned()),
+        "the view: {with_index:?}"
+    );
+    Migrator::down(&app.db, Some(1))
+        .await
+        .expect("undoing the search index");
+    assert_eq!(internals(all_tables(&app).await), Vec::<String>::new());
+    Migrator::up(&app.db, None).await.expect("up again");
+    assert_eq!(internals(all_tables(&app).await), with_index);
 }

@@ -46,46 +46,68 @@ const EXECUTOR_ONLY: &[(&str, &str)] = &[
     ("Query", "contributions"), // the review queue: depends on the caller
     ("Query", "events"),        // the audit log: depends on the caller
     ("Query", "rateLimit"),     // the caller's budget, per request
+    ("Query", "search"),        // full-text search: read by the executor for now
+    ("Query", "suggest"),       // typeahead: two index ranges, read by the executor
     // Under a compiled root, what its statements do not read.
     ("Evidence", "claim"), // back up to the claim: not among an evidence row's
     ("Study", "evidence"), // the study's evidence on every claim
     // Reached only through the executor-only fields above.
-    ("Contribution", "id"),     // a contribution: only its author and moderators see it
-    ("Contribution", "action"), // as `Contribution.id`
-    ("Contribution", "status"), // as `Contribution.id`
-    ("Contribution", "author"), // as `Contribution.id`
-    ("Contribution", "reviewer"), // as `Contribution.id`
-    ("Contribution", "reason"), // as `Contribution.id`
-    ("Contribution", "claim"),  // as `Contribution.id`
-    ("Contribution", "subject"), // as `Contribution.id`
-    ("Contribution", "diff"),   // as `Contribution.id`
-    ("Contribution", "input"),  // as `Contribution.id`
-    ("Contribution", "createdAt"), // as `Contribution.id`
-    ("Contribution", "reviewedAt"), // as `Contribution.id`
-    ("ContributionConnection", "edges"), // under `contributions`
-    ("ContributionConnection", "nodes"), // under `contributions`
-    ("ContributionConnection", "pageInfo"), // under `contributions`
+    ("SearchConnection", "edges"),            // under `search` or `suggest`
+    ("SearchConnection", "nodes"),            // under `search` or `suggest`
+    ("SearchConnection", "pageInfo"),         // under `search` or `suggest`
+    ("SearchConnection", "totalCount"),       // under `search` or `suggest`
+    ("SearchConnection", "correctedQuery"),   // under `search` or `suggest`
+    ("SearchResultEdge", "cursor"),           // under `search` or `suggest`
+    ("SearchResultEdge", "node"),             // under `search` or `suggest`
+    ("SearchResult", "node"),                 // under `search` or `suggest`
+    ("SearchResult", "type"),                 // under `search` or `suggest`
+    ("SearchResult", "score"),                // under `search` or `suggest`
+    ("SearchResult", "claim"),                // under `search` or `suggest`
+    ("SearchResult", "highlights"),           // under `search` or `suggest`
+    ("SearchHighlight", "field"),             // under `search` or `suggest`
+    ("SearchHighlight", "text"),              // under `search` or `suggest`
+    ("SearchHighlight", "html"),              // under `search` or `suggest`
+    ("SearchHighlight", "matches"),           // under `search` or `suggest`
+    ("TextRange", "start"),                   // under `search` or `suggest`
+    ("TextRange", "end"),                     // under `search` or `suggest`
+    ("Suggestion", "node"),                   // under `search` or `suggest`
+    ("Suggestion", "highlight"),              // under `search` or `suggest`
+    ("Contribution", "id"),                   // a contribution: only its author and moderators see it
+    ("Contribution", "action"),               // as `Contribution.id`
+    ("Contribution", "status"),               // as `Contribution.id`
+    ("Contribution", "author"),               // as `Contribution.id`
+    ("Contribution", "reviewer"),             // as `Contribution.id`
+    ("Contribution", "reason"),               // as `Contribution.id`
+    ("Contribution", "claim"),                // as `Contribution.id`
+    ("Contribution", "subject"),              // as `Contribution.id`
+    ("Contribution", "diff"),                 // as `Contribution.id`
+    ("Contribution", "input"),                // as `Contribution.id`
+    ("Contribution", "createdAt"),            // as `Contribution.id`
+    ("Contribution", "reviewedAt"),           // as `Contribution.id`
+    ("ContributionConnection", "edges"),      // under `contributions`
+    ("ContributionConnection", "nodes"),      // under `contributions`
+    ("ContributionConnection", "pageInfo"),   // under `contributions`
     ("ContributionConnection", "totalCount"), // under `contributions`
-    ("ContributionEdge", "cursor"), // under `contributions`
-    ("ContributionEdge", "node"), // under `contributions`
-    ("Event", "subject"),       // any node, read by the executor's look-up of its type
-    ("Event", "claim"),         // a history's claim is the page's; not among an event's rows
-    ("Event", "contribution"),  // read and shown by the caller's visibility, by the executor
-    ("Event", "diff"),          // the before and after texts compared field by field
-    ("FieldChange", "field"),   // an event's or contribution's diff
-    ("FieldChange", "before"),  // an event's or contribution's diff
-    ("FieldChange", "after"),   // an event's or contribution's diff
-    ("RateLimit", "cost"),      // under `rateLimit`
-    ("RateLimit", "limit"),     // under `rateLimit`
-    ("RateLimit", "used"),      // under `rateLimit`
-    ("RateLimit", "remaining"), // under `rateLimit`
-    ("RateLimit", "resetAt"),   // under `rateLimit`
-    ("StudyConnection", "edges"), // under `studies`
-    ("StudyConnection", "nodes"), // under `studies`
-    ("StudyConnection", "pageInfo"), // under `studies`
-    ("StudyConnection", "totalCount"), // under `studies`
-    ("StudyEdge", "cursor"),    // under `studies`
-    ("StudyEdge", "node"),      // under `studies`
+    ("ContributionEdge", "cursor"),           // under `contributions`
+    ("ContributionEdge", "node"),             // under `contributions`
+    ("Event", "subject"),                     // any node, read by the executor's look-up of its type
+    ("Event", "claim"),                       // a history's claim is the page's; not among an event's rows
+    ("Event", "contribution"),                // read and shown by the caller's visibility, by the executor
+    ("Event", "diff"),                        // the before and after texts compared field by field
+    ("FieldChange", "field"),                 // an event's or contribution's diff
+    ("FieldChange", "before"),                // an event's or contribution's diff
+    ("FieldChange", "after"),                 // an event's or contribution's diff
+    ("RateLimit", "cost"),                    // under `rateLimit`
+    ("RateLimit", "limit"),                   // under `rateLimit`
+    ("RateLimit", "used"),                    // under `rateLimit`
+    ("RateLimit", "remaining"),               // under `rateLimit`
+    ("RateLimit", "resetAt"),                 // under `rateLimit`
+    ("StudyConnection", "edges"),             // under `studies`
+    ("StudyConnection", "nodes"),             // under `studies`
+    ("StudyConnection", "pageInfo"),          // under `studies`
+    ("StudyConnection", "totalCount"),        // under `studies`
+    ("StudyEdge", "cursor"),                  // under `studies`
+    ("StudyEdge", "node"),                    // under `studies`
 ];
 
 // ---------------------------------------------------------------------------------------------

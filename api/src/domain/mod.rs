@@ -4,6 +4,7 @@
 //! - [`accounts`]: users and their hashed API tokens.
 //! - [`caller`]: who sent a request, as a writer and as a reader.
 //! - [`evidence_needs`]: the gold-standard evidence ladder computed from a claim's PICO.
+//! - [`search`]: the search query syntax, highlighting and spelling correction.
 //! - [`seed`]: loading validated seed files into the database, idempotently, in one transaction.
 //! - [`visibility`]: who may see which contributions, events and users, as SQL conditions the reads
 //!   apply.
@@ -13,6 +14,7 @@
 pub mod accounts;
 pub mod caller;
 pub mod evidence_needs;
+pub mod search;
 pub mod seed;
 pub mod visibility;
 pub mod write;

@@ -92,6 +92,35 @@ pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize)
     size.max(1).saturating_mul(child_complexity)
 }
 
+/// What a search costs beyond its results: the full-text statement, and each word of the query.
+pub const SEARCH_COMPLEXITY: usize = 10;
+pub const SEARCH_WORD_COMPLEXITY: usize = 2;
+
+/// The complexity of `search`: its page of results, the statement, and each word of `query`
+/// (counted as the query parser counts them, capped at its maximum; a longer query is refused
+/// before it runs).
+pub fn search_cost(query: &str, first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    use crate::domain::search::query::{MAX_TERMS, words};
+    let terms = words(query).len().min(MAX_TERMS);
+    page_cost(first, last, child_complexity)
+        .saturating_add(SEARCH_COMPLEXITY)
+        .saturating_add(terms.saturating_mul(SEARCH_WORD_COMPLEXITY))
+}
+
+/// Suggestions `suggest` returns when `first` is not given, and the most a client may ask for.
+pub const DEFAULT_SUGGESTIONS: usize = 10;
+pub const MAX_SUGGESTIONS: usize = 20;
+
+/// The complexity of `suggest`: its suggestions (the default number when `first` is absent; out
+/// of range priced at the maximum, which the resolver refuses anyway) and its two statements.
+pub fn suggest_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let size = match first {
+        Some(n) => usize::try_from(n).map_or(MAX_SUGGESTIONS, |n| n.min(MAX_SUGGESTIONS)),
+        None => DEFAULT_SUGGESTIONS,
+    };
+    size.max(1).saturating_mul(child_complexity).saturating_add(2)
+}
+
 /// The limits, all configurable (see `config.rs`); the defaults let GraphiQL's introspection query
 /// (depth 13, complexity about 230) and a page of 50 claim pages through.
 #[derive(Clone, Debug, PartialEq, Eq)]

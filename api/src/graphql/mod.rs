@@ -29,6 +29,7 @@ pub mod operation;
 mod prefetch;
 mod query;
 pub mod rate_limit;
+pub mod search;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};

@@ -16,9 +16,10 @@ use crate::graphql::list_args::{ClaimFilter, ClaimList, ClaimOrder, StudyFilter}
 use crate::graphql::loaders::StudyById;
 use crate::graphql::prefetch::{claim_by_slug_with_page, doi_with_walk, prefetch_claims};
 use crate::graphql::rate_limit::RateLimit;
+use crate::graphql::search::{self, SearchArgs, SearchFilter};
 use crate::graphql::types::Node;
 use crate::graphql::types::curation::{contributions_page, events_page};
-use crate::graphql::types::{Claim, Doi, Study};
+use crate::graphql::types::{Claim, Doi, SearchConnection, SearchType, Study, Suggestion};
 use crate::graphql::types::{Contribution, ContributionStatus, Event, User};
 use crate::rate_limit::RateCharge;
 
@@ -151,6 +152,64 @@ impl Query {
         let filter = filter.unwrap_or_default().checked()?;
         let page = store(ctx)?.studies_page(&filter, &window).await?;
         Ok(from_page(page, &window, |row| id_cursor(row.id), Study))
+    }
+
+    /// Searches claims, mechanisms, steps and studies by their texts, best match first, with the
+    /// words matched marked in each result; a DOI in any common spelling finds its DOI and study.
+    /// Syntax: words (all must occur, stemmed: `training` finds `trained`), `"quoted phrases"`,
+    /// `-word` to leave out, `OR` between alternatives, and the last word also matches as a prefix
+    /// unless a space follows it. A query of at most 200 characters and 16 words; common words
+    /// (`the`, `of`) are ignored outside phrases. When nothing matches, misspelt words are
+    /// corrected (see `correctedQuery`). In the query's complexity a search counts its page of
+    /// results, plus 10, plus 2 per word.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay field takes its four page arguments plus query, types and filter"
+    )]
+    #[graphql(complexity = "crate::graphql::limits::search_cost(&query, first, last, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to search for (at most 200 characters and 16 words), or a DOI.")]
+        query: String,
+        #[graphql(desc = "Only results of these types (at most 5); all types when absent.")] types: Option<
+            Vec<SearchType>,
+        >,
+        #[graphql(desc = "Only results that match this filter.")] filter: Option<SearchFilter>,
+        #[graphql(
+            desc = "Return the first n results (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the results after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n results (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the results before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<SearchConnection> {
+        let args = SearchArgs {
+            query,
+            types,
+            filter,
+            page: PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        };
+        Ok(search::search(ctx, args).await?)
+    }
+
+    /// Claims and studies for a search box as the user types: first those whose statement or title
+    /// starts with `prefix` (ignoring case and accents), then those with a word in their
+    /// statement, PICO parts or title that the prefix's words find, its last word as a prefix. A
+    /// blank prefix suggests nothing.
+    #[graphql(complexity = "crate::graphql::limits::suggest_cost(first, child_complexity)")]
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What the user has typed so far (at most 100 characters).")] prefix: String,
+        #[graphql(desc = "How many suggestions to return (at most 20; 10 when absent).")] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<Suggestion>> {
+        Ok(search::suggest(ctx, &prefix, first).await?)
     }
 
     /// The caller: the user whose API token signed the request; null without a token.

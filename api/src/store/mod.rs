@@ -15,6 +15,8 @@
 //! - [`lists`]: pages of the lists the schema offers (claims, studies, events, contributions),
 //!   read by keyset, their filters and their counts; single look-ups (a DOI by its value) and the
 //!   visible ids of a type.
+//! - [`search`]: full-text search and suggestions, each database's own engine over the search
+//!   index, and its rebuild.
 //! - [`statements`], [`rows`]: where every read runs, and the joined statements' texts (built
 //!   once); row decoding by position from SeaORM's rows or from SQLite's.
 //! - [`reads`]: the connections the reads run on.
@@ -26,6 +28,7 @@ pub mod lists;
 pub mod reads;
 pub mod relations;
 pub mod rows;
+pub mod search;
 pub mod statements;
 pub mod trees;
 pub mod walks;

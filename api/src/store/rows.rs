@@ -67,7 +67,7 @@ macro_rules! plain_column {
         }
     )+};
 }
-plain_column!(i32, Option<i32>, i64, String, Option<String>, bool);
+plain_column!(i32, Option<i32>, i64, f64, String, Option<String>, bool);
 
 /// Times, stored as RFC 3339 texts. rusqlite's own decoding goes through chrono's `strftime`-style
 /// parser (about 2,500 instructions a time, a page reads several); chrono's RFC 3339 parser reads

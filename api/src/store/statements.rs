@@ -202,8 +202,8 @@ pub(super) enum Cost {
     MayScan,
 }
 
-/// [`select_rows`] for a statement SeaORM's query builder made.
-async fn run_statement<T>(
+/// [`select_rows`] for a statement SeaORM's query builder made (or the store wrote).
+pub(super) async fn run_statement<T>(
     store: &Store,
     statement: Statement,
     cost: Cost,

@@ -2,7 +2,7 @@
 
 use async_graphql::{Object, OutputType};
 
-use super::{Claim, Contribution, Event, Evidence, MechanismStep, Study};
+use super::{Claim, Contribution, Event, Evidence, MechanismStep, SearchResult, Study};
 use crate::graphql::connection::Edge;
 
 /// One item of a page, with the cursor that marks its place in the list.
@@ -13,7 +13,8 @@ use crate::graphql::connection::Edge;
     concrete(name = "EvidenceEdge", params(Evidence)),
     concrete(name = "MechanismStepEdge", params(MechanismStep)),
     concrete(name = "EventEdge", params(Event)),
-    concrete(name = "ContributionEdge", params(Contribution))
+    concrete(name = "ContributionEdge", params(Contribution)),
+    concrete(name = "SearchResultEdge", params(SearchResult))
 )]
 impl<N: OutputType + Clone> Edge<N> {
     /// An opaque cursor marking this item's place; pass it as `after` or `before` to page on.

@@ -53,13 +53,14 @@ impl PgReads {
         let mut arguments = PgArguments::default();
         for value in values {
             // As sqlx binds them for SeaORM: the store's statements bind integers (ids, limits),
-            // texts, booleans and times, nothing else.
+            // texts, booleans, times and floats (a search cursor's score), nothing else.
             match value {
                 Value::Int(Some(v)) => arguments.add(v),
                 Value::BigInt(Some(v)) => arguments.add(v),
                 Value::BigUnsigned(Some(v)) => arguments.add(i64::try_from(v).map_err(read_error)?),
                 Value::String(Some(v)) => arguments.add(v),
                 Value::Bool(Some(v)) => arguments.add(v),
+                Value::Double(Some(v)) => arguments.add(v),
                 Value::ChronoDateTimeUtc(Some(v)) => arguments.add(v),
                 other => return Err(read_error(format!("a read cannot bind {other:?}"))),
             }

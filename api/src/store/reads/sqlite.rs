@@ -112,7 +112,7 @@ impl SqliteReads {
 }
 
 /// Binds one parameter as sqlx binds it for SeaORM: the store's statements bind integers (ids,
-/// limits), texts, booleans and times, nothing else.
+/// limits), texts, booleans, times and floats (a search cursor's score), nothing else.
 fn bind(statement: &mut rusqlite::CachedStatement<'_>, index: usize, value: &Value) -> Result<(), DbErr> {
     let bound = match value {
         Value::Int(Some(v)) => statement.raw_bind_parameter(index, v),
@@ -122,6 +122,7 @@ fn bind(statement: &mut rusqlite::CachedStatement<'_>, index: usize, value: &Val
             statement.raw_bind_parameter(index, v)
         }
         Value::String(Some(v)) => statement.raw_bind_parameter(index, v.as_str()),
+        Value::Double(Some(v)) => statement.raw_bind_parameter(index, v),
         // An integer, 0 or 1.
         Value::Bool(Some(v)) => statement.raw_bind_parameter(index, v),
         // The text sqlx writes for a time (and SeaORM stores): compared as text, it must match.
