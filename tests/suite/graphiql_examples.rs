@@ -49,7 +49,7 @@ fn without_comments(query: &str) -> String {
 }
 
 #[tokio::test]
-async fn the_menu_offers_the_claim_page_first_then_the_doi_walk_claims_history_and_a_contribution() {
+async fn the_menu_offers_the_claim_page_first_then_the_doi_walk_claims_search_history_and_a_contribution() {
     let examples = examples();
     let names: Vec<&str> = examples.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
@@ -58,6 +58,7 @@ async fn the_menu_offers_the_claim_page_first_then_the_doi_walk_claims_history_a
             "ClaimPage",
             "FromDoi",
             "BrowseClaims",
+            "Search",
             "ClaimHistory",
             "SubmitEvidence"
         ]

@@ -260,6 +260,11 @@ async fn a_misspelt_query_is_corrected_and_says_so() {
     assert_eq!(found["totalCount"], 2);
     let exact = search(&app, json!({ "q": "metabolic stress" })).await;
     assert_eq!(exact["correctedQuery"], Value::Null);
+    // The README's example.
+    let readme = search(&app, json!({ "q": "metabolic stres ", "first": 2 })).await;
+    assert_eq!(readme["correctedQuery"], "metabolic stress");
+    let positions: Vec<Value> = results(&readme).iter().map(|r| r["type"].clone()).collect();
+    assert_eq!(positions, [json!("STEP"), json!("STEP")]);
     let hopeless = search(&app, json!({ "q": "zzzzqqqq" })).await;
     assert_eq!(hopeless["correctedQuery"], Value::Null);
     assert_eq!(hopeless["totalCount"], 0);

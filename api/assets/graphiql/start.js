@@ -12,7 +12,7 @@
   var ENDPOINT = '/graphql';
 
   // The example operations offered in the toolbar's Examples menu (claim page,
-  // DOI walk, browsing claims, a claim's history, a contribution). The first is
+  // DOI walk, browsing claims, a search, a claim's history, a contribution). The first is
   // what a first-time visitor sees. The suite runs every one of them
   // (tests/suite/graphiql_examples.rs), so they stay valid against the schema.
   var EXAMPLES = '/graphiql/examples.json';
