@@ -19,8 +19,12 @@ const TABLES: [&str; 11] = [
 ];
 
 /// How many tables remain after undoing the last migration, then the one before, and so on: the
-/// three newest migrations only add columns (the folded search columns, then `version`).
-const TABLES_AFTER_EACH_DOWN: [usize; 14] = [11, 11, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+/// seven newest migrations only add columns and indexes (the browsing columns and indexes, the
+/// folded search columns, then `version`).
+const TABLES_AFTER_EACH_DOWN: [usize; 18] = [11, 11, 11, 11, 11, 11, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+
+/// How many migrations, newest first, come after the one that adds `version`.
+const AFTER_VERSION: usize = 6;
 
 async fn tables(app: &TestApp) -> Vec<String> {
     let db = &app.db;
@@ -78,7 +82,7 @@ async fn each_migration_can_be_undone_one_at_a_time() {
             "after undoing {} migrations",
             step + 1
         );
-        if step == 2 {
+        if step == AFTER_VERSION {
             assert!(!has_version_column(&app).await, "the version columns are gone");
         }
     }
@@ -117,7 +121,8 @@ async fn the_folded_search_columns_are_filled_in_for_rows_already_there() {
     use entity::{claim, study};
     use sea_orm::EntityTrait;
     let app = TestApp::seeded().await;
-    Migrator::down(&app.db, Some(2))
+    // The browsing migrations (4), then the folded search columns (2).
+    Migrator::down(&app.db, Some(6))
         .await
         .expect("undoing the folded columns");
     app.db
@@ -134,5 +139,41 @@ async fn the_folded_search_columns_are_filled_in_for_rows_already_there() {
     assert!(!studies.is_empty());
     for row in studies {
         assert_eq!(row.title_folded, entity::values::fold(&row.title));
+    }
+}
+
+#[tokio::test]
+async fn the_browsing_columns_are_filled_in_for_rows_already_there() {
+    use entity::{claim, evidence, study};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let app = TestApp::seeded().await;
+    app.load_generated(3).await;
+    Migrator::down(&app.db, Some(4))
+        .await
+        .expect("undoing the browsing migrations");
+    app.db
+        .execute_unprepared("UPDATE claim SET population = 'Élite ATHLETES', outcome = 'Straße'")
+        .await
+        .expect("PICO texts with accents");
+    Migrator::up(&app.db, None).await.expect("up again");
+    let claims = claim::Entity::find().all(&app.db).await.expect("claims");
+    assert_eq!(claims.len(), 4);
+    for row in claims {
+        assert_eq!(row.population_folded, "elite athletes");
+        assert_eq!(row.outcome_folded, "strasse");
+        assert_eq!(row.intervention_folded, entity::values::fold(&row.intervention));
+        assert_eq!(row.comparator_folded, entity::values::fold(&row.comparator));
+        let counted = evidence::Entity::find()
+            .filter(evidence::Column::ClaimId.eq(row.id))
+            .count(&app.db)
+            .await
+            .expect("counting evidence");
+        assert_eq!(row.evidence_count as u64, counted, "{}", row.slug);
+    }
+    for row in study::Entity::find().all(&app.db).await.expect("studies") {
+        assert_eq!(
+            row.journal_folded,
+            row.journal.as_deref().map(entity::values::fold)
+        );
     }
 }

@@ -18,7 +18,7 @@ use crate::graphql::prefetch::{claim_by_slug_with_page, doi_with_walk, prefetch_
 use crate::graphql::rate_limit::RateLimit;
 use crate::graphql::types::Node;
 use crate::graphql::types::curation::{contributions_page, events_page};
-use crate::graphql::types::{Claim, Doi, Study};
+use crate::graphql::types::{Claim, ClaimFacets, Doi, Study, StudyFacets};
 use crate::graphql::types::{Contribution, ContributionStatus, Event, User};
 use crate::rate_limit::RateCharge;
 
@@ -103,6 +103,19 @@ impl Query {
         Ok(claims_page(ctx, &list).await?)
     }
 
+    /// Counts over every claim `claims(filter:)` lets through with the same filter, for a browsing
+    /// UI's facets ("RANDOMISED_CONTROLLED_TRIAL (12)"). A root field of its own, not a field of
+    /// `ClaimConnection`: the counts depend on the filter only (never on a page's cursors, size
+    /// or order), so a UI reads them once while it pages, and the claims' pages stay compiled.
+    async fn claim_facets(
+        &self,
+        #[graphql(desc = "The filter of the list counted, as `claims` takes it.")] filter: Option<
+            ClaimFilter,
+        >,
+    ) -> async_graphql::Result<ClaimFacets> {
+        Ok(ClaimFacets(filter.unwrap_or_default().checked()?))
+    }
+
     /// Fetches the DOI node for any common spelling of a DOI (`10.x/y`, `doi:10.x/y`,
     /// `https://doi.org/10.x/y`, `http://dx.doi.org/10.x/y`, any case, spaces around); null when
     /// the graph does not hold that DOI. A malformed DOI is a BAD_USER_INPUT error.
@@ -151,6 +164,17 @@ impl Query {
         let filter = filter.unwrap_or_default().checked()?;
         let page = store(ctx)?.studies_page(&filter, &window).await?;
         Ok(from_page(page, &window, |row| id_cursor(row.id), Study))
+    }
+
+    /// Counts over every study `studies(filter:)` lets through with the same filter, for a
+    /// browsing UI's facets; a root field for the reasons `claimFacets` is one.
+    async fn study_facets(
+        &self,
+        #[graphql(desc = "The filter of the list counted, as `studies` takes it.")] filter: Option<
+            StudyFilter,
+        >,
+    ) -> async_graphql::Result<StudyFacets> {
+        Ok(StudyFacets(filter.unwrap_or_default().checked()?))
     }
 
     /// The caller: the user whose API token signed the request; null without a token.

@@ -189,7 +189,17 @@ pub(super) async fn select_rows<T>(
     query: &impl QueryTrait,
     read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
 ) -> Result<Vec<T>, DbErr> {
-    run_statement(store, query.build(store.backend()), Cost::Indexed, read).await
+    select_rows_costing(store, query, Cost::Indexed, read).await
+}
+
+/// [`select_rows`] for a statement that costs `cost`.
+pub(super) async fn select_rows_costing<T>(
+    store: &Store,
+    query: &impl QueryTrait,
+    cost: Cost,
+    read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    run_statement(store, query.build(store.backend()), cost, read).await
 }
 
 /// What a statement may cost the thread that runs it inline (SQLite's reads beside the pool).
