@@ -930,3 +930,50 @@ async fn filters_and_facets_cost_a_fixed_number_of_statements() {
     // facets and two study facets, one grouped statement each.
     assert_eq!(costs[0], 10, "statements for the browsing page");
 }
+
+/// The README's browsing example, on the seed data, answers what the README shows.
+#[tokio::test]
+async fn the_readme_browsing_example_answers_as_shown() {
+    const BROWSE: &str = r#"query Browse($filter: ClaimFilter) {
+  claims(filter: $filter, orderBy: { field: EVIDENCE_COUNT, direction: DESC }, first: 10) {
+    totalCount nodes { slug evidenceCounts { supporting contradicting } } }
+  claimFacets(filter: $filter) {
+    design { value count } stance { value count } support { value count } }
+}"#;
+    let app = TestApp::seeded().await;
+    let filter = json!({
+        "population": { "contains": "TRAINED ADULTS" },
+        "evidenceYear": { "from": 2020 },
+        "hasSupporting": false
+    });
+    let data = app.data(BROWSE, json!({ "filter": filter })).await;
+    let design: Vec<Value> = DESIGNS
+        .iter()
+        .map(|design| {
+            let count = u64::from(*design == "SYSTEMATIC_REVIEW_META_ANALYSIS");
+            json!({ "value": design, "count": count })
+        })
+        .collect();
+    assert_eq!(
+        data,
+        json!({
+            "claims": {
+                "totalCount": 1,
+                "nodes": [{ "slug": SEED_SLUG, "evidenceCounts": { "supporting": 0, "contradicting": 1 } }]
+            },
+            "claimFacets": {
+                "design": design,
+                "stance": [
+                    { "value": "SUPPORTING", "count": 0 },
+                    { "value": "CONTRADICTING", "count": 1 },
+                    { "value": "INCONCLUSIVE", "count": 0 }
+                ],
+                "support": [
+                    { "value": "MOST_PROBABLE", "count": 1 },
+                    { "value": "LESS_SUPPORTED", "count": 0 },
+                    { "value": "RULED_OUT", "count": 0 }
+                ]
+            }
+        })
+    );
+}

@@ -1,5 +1,6 @@
 //! Pages of the lists the schema offers, read by keyset (a row past the page tells whether more
-//! follow), their filters and their counts; and the look-ups that are not batched.
+//! follow), their filters, their counts and their facets (one grouped count per facet, over the
+//! whole filtered list); and the look-ups that are not batched.
 //!
 //! The page arguments arrive checked ([`Window`]: a direction, a size, the bounds decoded from
 //! cursors); cursors themselves are the schema's business. Visibility arrives as the domain's
