@@ -23,6 +23,7 @@ use crate::store::relations::also_related;
 use crate::store::rows::ReadAt;
 use crate::store::statements::{
     Cost, count_rows, select_models, select_models_costing, select_rows, select_rows_costing,
+    select_statement_rows,
 };
 use crate::store::{Store, StoreError};
 
@@ -279,13 +280,18 @@ impl ClaimFilter {
         condition
     }
 
-    /// The ids of the claims this filter lets through, as a subquery.
-    fn claim_ids(&self) -> SelectStatement {
-        claim::Entity::find()
+    /// The condition that `claim_id`, a column of claim ids, names a claim this filter lets
+    /// through: none for no filter (every claim), else a subquery of their ids.
+    fn restricts(&self, claim_id: impl ColumnTrait) -> Condition {
+        if *self == ClaimFilter::default() {
+            return Condition::all();
+        }
+        let ids = claim::Entity::find()
             .select_only()
             .column(claim::Column::Id)
             .filter(self.condition())
-            .into_query()
+            .into_query();
+        Condition::all().add(claim_id.in_subquery(ids))
     }
 }
 
@@ -326,11 +332,33 @@ impl StudyFilter {
     }
 }
 
-/// The evidence rows of the claims `filter` lets through, selecting nothing yet.
+/// The evidence rows of the claims `filter` lets through (every row for no filter), selecting
+/// their claims' ids.
 fn evidence_of_claims(filter: &ClaimFilter) -> Select<evidence::Entity> {
-    evidence::Entity::find()
+    let select = evidence::Entity::find()
         .select_only()
-        .filter(evidence::Column::ClaimId.in_subquery(filter.claim_ids()))
+        .column(evidence::Column::ClaimId);
+    select.filter(filter.restricts(evidence::Column::ClaimId))
+}
+
+/// How many distinct claims each value has, from `pairs`, a select of (`claim_id`, `value`):
+/// `SELECT value, COUNT(*) FROM (SELECT DISTINCT ...) GROUP BY value`. PostgreSQL sorts each
+/// group for a `COUNT(DISTINCT ...)`; a `DISTINCT` under the grouping may hash instead (the design
+/// facet took half as long at 20,000 claims).
+async fn claims_per_value<T>(
+    store: &Store,
+    pairs: Select<evidence::Entity>,
+) -> Result<Vec<(T, i64)>, StoreError>
+where
+    T: crate::store::rows::Column,
+{
+    let query = Query::select()
+        .column("value")
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(pairs.distinct().into_query(), "pairs")
+        .group_by_col("value")
+        .to_owned();
+    select_statement_rows(store, &query, Cost::MayScan, |row| Ok((row.get(0)?, row.get(1)?))).await
 }
 
 /// Every value of `T` with its count among `rows` (value, count), in declaration order.
@@ -577,22 +605,18 @@ impl Store {
     /// How many claims `filter` lets through have at least one evidence study of each design, in
     /// one grouped statement over the whole filtered list.
     pub async fn claim_design_facet(&self, filter: &ClaimFilter) -> Result<Facet<StudyDesign>, StoreError> {
-        let select = evidence_of_claims(filter)
+        let pairs = evidence_of_claims(filter)
             .inner_join(study::Entity)
-            .column(study::Column::Design)
-            .expr(Expr::col((evidence::Entity, evidence::Column::ClaimId)).count_distinct())
-            .group_by(study::Column::Design);
-        Ok(every_value(&grouped(self, &select).await?))
+            .expr_as(Expr::col((study::Entity, study::Column::Design)), "value");
+        Ok(every_value(&claims_per_value(self, pairs).await?))
     }
 
     /// How many claims `filter` lets through have at least one evidence row of each stance, in one
     /// grouped statement.
     pub async fn claim_stance_facet(&self, filter: &ClaimFilter) -> Result<Facet<Stance>, StoreError> {
-        let select = evidence_of_claims(filter)
-            .column(evidence::Column::Stance)
-            .expr(Expr::col((evidence::Entity, evidence::Column::ClaimId)).count_distinct())
-            .group_by(evidence::Column::Stance);
-        Ok(every_value(&grouped(self, &select).await?))
+        let pairs = evidence_of_claims(filter)
+            .expr_as(Expr::col((evidence::Entity, evidence::Column::Stance)), "value");
+        Ok(every_value(&claims_per_value(self, pairs).await?))
     }
 
     /// How many claims `filter` lets through have a rank-1 mechanism of each support, in one
@@ -603,7 +627,7 @@ impl Store {
             .column(mechanism::Column::Support)
             .expr(Expr::col((mechanism::Entity, mechanism::Column::Id)).count())
             .filter(mechanism::Column::Rank.eq(1))
-            .filter(mechanism::Column::ClaimId.in_subquery(filter.claim_ids()))
+            .filter(filter.restricts(mechanism::Column::ClaimId))
             .group_by(mechanism::Column::Support);
         Ok(every_value(&grouped(self, &select).await?))
     }

@@ -192,6 +192,17 @@ pub(super) async fn select_rows<T>(
     select_rows_costing(store, query, Cost::Indexed, read).await
 }
 
+/// [`select_rows`] for a statement of sea-query's own (one SeaORM's `Select` cannot say, as a
+/// select from a subquery), which costs `cost`.
+pub(super) async fn select_statement_rows<T>(
+    store: &Store,
+    query: &SelectStatement,
+    cost: Cost,
+    read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    run_statement(store, store.backend().build(query), cost, read).await
+}
+
 /// [`select_rows`] for a statement that costs `cost`.
 pub(super) async fn select_rows_costing<T>(
     store: &Store,
