@@ -14,7 +14,8 @@ use async_graphql::ErrorExtensions;
 pub enum ApiError {
     /// The caller sent a value the API cannot use; `field` names the argument at fault.
     BadUserInput { field: String, message: String },
-    /// A list argument is longer than its documented cap; `field` names it.
+    /// A list argument is longer than its documented cap, or a value lies outside its documented
+    /// range; `field` names it.
     OutOfRange { field: String, message: String },
     /// The caller's earlier writes (or everyone's) hold the write path; nothing was tried.
     TooManyWrites(String),
@@ -37,7 +38,7 @@ pub enum ApiError {
 pub enum ErrorCode {
     /// The caller sent a value the API cannot use.
     BadUserInput,
-    /// A list argument is longer than its documented cap.
+    /// A list argument is longer than its documented cap, or a value outside its range.
     OutOfRange,
     /// A write could not start in time behind the caller's earlier writes (or everyone's).
     TooManyWrites,
@@ -93,6 +94,14 @@ impl ApiError {
     /// A caller's mistake in the argument `field`.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A value of the argument `field` outside its documented range.
+    pub fn out_of_range(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::OutOfRange {
             field: field.into(),
             message: message.into(),
         }

@@ -28,6 +28,15 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Bumped by every applied change; an update must name the version it was based on.
     pub version: i32,
+    /// The PICO parts folded by [`crate::values::fold`], which the `claims` filters on PICO
+    /// compare with; every writer of a PICO part writes its folded form in the same statement.
+    pub population_folded: String,
+    pub intervention_folded: String,
+    pub comparator_folded: String,
+    pub outcome_folded: String,
+    /// How many evidence rows the claim has: kept by the write path in the transaction that adds
+    /// or removes one, so the list sorted by it reads an index (`evidence_count`, `id`).
+    pub evidence_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,9 @@ pub struct Model {
     pub retracted: bool,
     /// Bumped by every applied change; an update must name the version it was based on.
     pub version: i32,
+    /// `journal` folded by [`crate::values::fold`] (null where `journal` is), which the `studies`
+    /// filter on journals compares with; every writer of `journal` writes it in the same statement.
+    pub journal_folded: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

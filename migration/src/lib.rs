@@ -1,6 +1,7 @@
 //! The claim graph's schema as ordered migrations, one schema change per file and no data (seed
 //! data lives in the `seeds` crate), except where a new column is derived from existing ones: its
-//! migration fills it in for the rows already there ([`backfill_folded`]). Every migration has a
+//! migration fills it in for the rows already there ([`backfill_folded`]; one `UPDATE` counts
+//! `claim.evidence_count`). Every migration has a
 //! `down` that undoes it exactly, and both directions are tested on SQLite and PostgreSQL.
 //!
 //! Foreign keys are declared inside `CREATE TABLE` because SQLite cannot add them later; every
@@ -23,6 +24,10 @@ mod m20261129_000005_add_version;
 mod m20261204_000001_add_claim_statement_folded;
 mod m20261204_000002_add_study_title_folded;
 mod m20261205_000001_create_search_index;
+mod m20261205_000011_add_claim_pico_folded;
+mod m20261205_000012_add_study_journal_folded;
+mod m20261205_000013_add_claim_evidence_count;
+mod m20261205_000014_index_claim_updated_at;
 
 /// Runs the migrations in order; `Migrator::up(db, None)` brings any database to the current schema.
 pub struct Migrator;
@@ -46,6 +51,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_add_claim_statement_folded::Migration),
             Box::new(m20261204_000002_add_study_title_folded::Migration),
             Box::new(m20261205_000001_create_search_index::Migration),
+            Box::new(m20261205_000011_add_claim_pico_folded::Migration),
+            Box::new(m20261205_000012_add_study_journal_folded::Migration),
+            Box::new(m20261205_000013_add_claim_evidence_count::Migration),
+            Box::new(m20261205_000014_index_claim_updated_at::Migration),
         ]
     }
 }
@@ -74,8 +83,8 @@ where
 /// Rows read per statement while filling in a folded column.
 const BACKFILL_BATCH: u64 = 1_000;
 
-/// Sets `target` to `entity::values::fold(source)` on every row of `table`, a batch of rows at a
-/// time in id order. The rule is Rust code (neither database folds Unicode the same way), so each
+/// Sets `target` to `entity::values::fold(source)` on every row of `table` (null where `source`
+/// is), a batch of rows at a time in id order. The rule is Rust code (neither database folds Unicode the same way), so each
 /// row is read and written back.
 pub(crate) async fn backfill_folded(
     manager: &SchemaManager<'_>,
@@ -105,8 +114,8 @@ pub(crate) async fn backfill_folded(
         after = last.try_get_by_index(0)?;
         for row in &rows {
             let id: i32 = row.try_get_by_index(0)?;
-            let text: String = row.try_get_by_index(1)?;
-            let folded = entity::values::fold(&text);
+            let text: Option<String> = row.try_get_by_index(1)?;
+            let folded = text.map(|text| entity::values::fold(&text));
             db.execute_raw(Statement::from_sql_and_values(
                 backend,
                 &update,

@@ -71,6 +71,74 @@ async fn no_statement_of_a_claim_page_or_a_doi_walk_scans_a_whole_table_on_postg
 // Reported as ignored (skipped), not passed, where it cannot run; `.ci/run` runs it on PostgreSQL.
 #[tokio::test]
 #[ignore = "PostgreSQL only: run with TEST_DATABASE_URL set and `-- --include-ignored`"]
+async fn no_page_of_claims_in_any_order_scans_the_claims_on_postgresql() {
+    const PAGE: &str = r#"query($orderBy: ClaimOrder, $after: String, $last: Int, $before: String) {
+        claims(orderBy: $orderBy, first: 20, after: $after) { pageInfo { endCursor } }
+        older: claims(orderBy: $orderBy, last: $last, before: $before) { pageInfo { startCursor } } }"#;
+    assert!(
+        TestApp::is_postgres(),
+        "the EXPLAIN check reads PostgreSQL's plans: set TEST_DATABASE_URL to a PostgreSQL database"
+    );
+    let app = TestApp::migrated().await;
+    generate(&app.db, &GenerateOptions::new(CLAIMS, 1))
+        .await
+        .expect("generating");
+    app.db
+        .execute_unprepared("ANALYZE claim, evidence")
+        .await
+        .expect("analysing");
+    for field in ["CREATED_AT", "UPDATED_AT", "SLUG", "EVIDENCE_COUNT"] {
+        for direction in ["ASC", "DESC"] {
+            let order = json!({ "field": field, "direction": direction });
+            // A cursor in the middle of the list, where a page must start an index range.
+            let mut cursor = serde_json::Value::Null;
+            for _ in 0..(CLAIMS / 2 / 100) {
+                let page = app
+                    .data(
+                        "query($orderBy: ClaimOrder, $after: String) { claims(orderBy: $orderBy, first: 100, after: $after) { pageInfo { endCursor } } }",
+                        json!({ "orderBy": order, "after": cursor }),
+                    )
+                    .await;
+                cursor = page["claims"]["pageInfo"]["endCursor"].clone();
+            }
+            app.record_statements();
+            app.data(
+                PAGE,
+                json!({ "orderBy": order, "after": cursor, "last": 20, "before": cursor }),
+            )
+            .await;
+            let statements = app.recorded_statements();
+            assert_eq!(statements.len(), 2, "statements recorded: {statements:#?}");
+            for statement in &statements {
+                let plan = plan_of(&app, statement).await;
+                // An incremental sort (orders only the rows that tie on an index's leading column,
+                // as it reads the index in order: CREATED_AT and SLUG) is bounded; a full sort is not.
+                let full_sort = plan.lines().any(|line| {
+                    line.trim_start()
+                        .trim_start_matches("->  ")
+                        .starts_with("Sort  (")
+                });
+                assert!(
+                    !plan.contains("Seq Scan") && !full_sort,
+                    "{field} {direction}: a scan or a sort in the plan of\n{}\n\n{plan}",
+                    statement.sql
+                );
+                let index = match field {
+                    "UPDATED_AT" => Some("idx_claim_updated_at_id"),
+                    "EVIDENCE_COUNT" => Some("idx_claim_evidence_count_id"),
+                    _ => None,
+                };
+                if let Some(index) = index {
+                    assert!(plan.contains(index), "{field} {direction} reads {index}:\n{plan}");
+                }
+            }
+        }
+    }
+}
+
+// Reported as ignored (skipped), not passed, where it cannot run; `.ci/run` runs it on PostgreSQL.
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with TEST_DATABASE_URL set and `-- --include-ignored`"]
 async fn no_statement_of_a_search_or_a_suggestion_scans_a_whole_table_on_postgresql() {
     assert!(
         TestApp::is_postgres(),

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use api::domain::visibility::Viewer;
 use api::store::lists::{
-    ClaimFilter, ClaimSeek, ClaimSort, Count, Direction, SortValue, StudyFilter, Window,
+    ClaimFilter, ClaimSeek, ClaimSort, Count, Direction, SortValue, StudyFilter, Window, YearRange,
 };
 use api::store::reads::postgres::PgReads;
 use api::store::reads::sqlite::SqliteReads;
@@ -19,7 +19,7 @@ use api::store::trees::{
     load_studies_cited_by_claims,
 };
 use api::store::{Store, lists};
-use entity::values::{ContributionStatus, Role, StudyDesign};
+use entity::values::{ContributionStatus, Role, StudyDesign, Support};
 use entity::{claim, contribution, doi, event, evidence, mechanism, mechanism_step, study, user};
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, Condition, EntityTrait, QueryOrder, Value};
 use seeds::generate::{GenerateOptions, generate};
@@ -394,12 +394,30 @@ async fn lists_counts_and_look_ups_read_beside_the_pool_what_seaorm_reads() {
     let middle = &claims[claims.len() / 2];
     let seeks = [
         (ClaimSort::CreatedAt, SortValue::Time(middle.created_at)),
+        (ClaimSort::UpdatedAt, SortValue::Time(middle.updated_at)),
         (ClaimSort::Slug, SortValue::Text(middle.slug.clone())),
+        (ClaimSort::EvidenceCount, SortValue::Int(middle.evidence_count)),
     ];
     let filters = [
         ClaimFilter::default(),
         ClaimFilter {
             statement_contains: Some("e".to_owned()),
+            ..ClaimFilter::default()
+        },
+        // Every filter that reads another table (mechanisms, evidence, studies), each wide enough
+        // to leave rows on both sides of the middle claim.
+        ClaimFilter {
+            top_mechanism_support: Some(vec![
+                Support::MostProbable,
+                Support::LessSupported,
+                Support::RuledOut,
+            ]),
+            evidence_year: Some(YearRange {
+                from: Some(1600),
+                to: Some(2100),
+            }),
+            has_retracted_evidence: Some(false),
+            ..ClaimFilter::default()
         },
     ];
     for filter in &filters {
@@ -443,6 +461,19 @@ async fn lists_counts_and_look_ups_read_beside_the_pool_what_seaorm_reads() {
         StudyFilter {
             title_contains: Some("a".to_owned()),
             design: Some(StudyDesign::RandomisedControlledTrial),
+            ..StudyFilter::default()
+        },
+        StudyFilter {
+            designs: Some(vec![
+                StudyDesign::RandomisedControlledTrial,
+                StudyDesign::CohortStudy,
+            ]),
+            year: Some(YearRange {
+                from: Some(1600),
+                to: None,
+            }),
+            retracted: Some(false),
+            ..StudyFilter::default()
         },
     ];
     let middle_event = event_ids[event_ids.len() / 2];
@@ -717,6 +748,7 @@ async fn a_scanning_read_on_a_multi_threaded_runtime_answers_what_seaorm_answers
     let seaorm = Store::new(app.db.clone(), None);
     let filter = lists::ClaimFilter {
         statement_contains: Some("a".to_owned()),
+        ..lists::ClaimFilter::default()
     };
     let window = lists::Window {
         direction: lists::Direction::Forward,

@@ -1,6 +1,7 @@
 //! claimgraph's integration suite: one binary, a module per feature, each test on a database of its
 //! own (see the `tests` crate's harness). SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
 
+mod browsing;
 mod caching;
 mod claim_page;
 mod compiled;

@@ -32,9 +32,13 @@ const SEARCH_INTERNALS: [&str; 5] = [
 ];
 
 /// How many tables remain after undoing the last migration, then the one before, and so on: the
-/// search index first, then three migrations that only add columns (the folded search columns,
-/// then `version`).
-const TABLES_AFTER_EACH_DOWN: [usize; 15] = [11, 11, 11, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+/// browsing migrations' columns and indexes first (4), then the search index, then three
+/// migrations that only add columns (the folded search columns, then `version`).
+const TABLES_AFTER_EACH_DOWN: [usize; 19] =
+    [12, 12, 12, 12, 11, 11, 11, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+
+/// How many migrations, newest first, come after the one that adds `version`.
+const AFTER_VERSION: usize = 7;
 
 async fn tables(app: &TestApp) -> Vec<String> {
     all_tables(app)
@@ -101,7 +105,7 @@ async fn each_migration_can_be_undone_one_at_a_time() {
             "after undoing {} migrations",
             step + 1
         );
-        if step == 3 {
+        if step == AFTER_VERSION {
             assert!(!has_version_column(&app).await, "the version columns are gone");
         }
     }
@@ -140,7 +144,8 @@ async fn the_folded_search_columns_are_filled_in_for_rows_already_there() {
     use entity::{claim, study};
     use sea_orm::EntityTrait;
     let app = TestApp::seeded().await;
-    Migrator::down(&app.db, Some(3))
+    // The browsing migrations (4), the search index, then the folded search columns (2).
+    Migrator::down(&app.db, Some(7))
         .await
         .expect("undoing the search index and the folded columns");
     app.db
@@ -181,10 +186,47 @@ async fn the_search_index_goes_with_its_migration() {
         with_index.contains(&"search_source".to_owned()),
         "the view: {with_index:?}"
     );
-    Migrator::down(&app.db, Some(1))
+    // The browsing migrations (4) came after it.
+    Migrator::down(&app.db, Some(5))
         .await
         .expect("undoing the search index");
     assert_eq!(internals(all_tables(&app).await), Vec::<String>::new());
     Migrator::up(&app.db, None).await.expect("up again");
     assert_eq!(internals(all_tables(&app).await), with_index);
+}
+
+#[tokio::test]
+async fn the_browsing_columns_are_filled_in_for_rows_already_there() {
+    use entity::{claim, evidence, study};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let app = TestApp::seeded().await;
+    app.load_generated(3).await;
+    Migrator::down(&app.db, Some(4))
+        .await
+        .expect("undoing the browsing migrations");
+    app.db
+        .execute_unprepared("UPDATE claim SET population = 'Élite ATHLETES', outcome = 'Straße'")
+        .await
+        .expect("PICO texts with accents");
+    Migrator::up(&app.db, None).await.expect("up again");
+    let claims = claim::Entity::find().all(&app.db).await.expect("claims");
+    assert_eq!(claims.len(), 4);
+    for row in claims {
+        assert_eq!(row.population_folded, "elite athletes");
+        assert_eq!(row.outcome_folded, "strasse");
+        assert_eq!(row.intervention_folded, entity::values::fold(&row.intervention));
+        assert_eq!(row.comparator_folded, entity::values::fold(&row.comparator));
+        let counted = evidence::Entity::find()
+            .filter(evidence::Column::ClaimId.eq(row.id))
+            .count(&app.db)
+            .await
+            .expect("counting evidence");
+        assert_eq!(row.evidence_count as u64, counted, "{}", row.slug);
+    }
+    for row in study::Entity::find().all(&app.db).await.expect("studies") {
+        assert_eq!(
+            row.journal_folded,
+            row.journal.as_deref().map(entity::values::fold)
+        );
+    }
 }

@@ -48,6 +48,8 @@ const EXECUTOR_ONLY: &[(&str, &str)] = &[
     ("Query", "rateLimit"),     // the caller's budget, per request
     ("Query", "search"),        // full-text search: read by the executor for now
     ("Query", "suggest"),       // typeahead: two index ranges, read by the executor
+    ("Query", "claimFacets"),   // grouped counts over a filtered list: one statement per facet
+    ("Query", "studyFacets"),   // as `claimFacets`
     // Under a compiled root, what its statements do not read.
     ("Evidence", "claim"), // back up to the claim: not among an evidence row's
     ("Study", "evidence"), // the study's evidence on every claim
@@ -102,6 +104,22 @@ const EXECUTOR_ONLY: &[(&str, &str)] = &[
     ("RateLimit", "used"),                    // under `rateLimit`
     ("RateLimit", "remaining"),               // under `rateLimit`
     ("RateLimit", "resetAt"),                 // under `rateLimit`
+    ("ClaimFacets", "design"),                // under `claimFacets`
+    ("ClaimFacets", "stance"),                // under `claimFacets`
+    ("ClaimFacets", "support"),               // under `claimFacets`
+    ("ClaimFacets", "effectDirection"),       // under `claimFacets`
+    ("StudyFacets", "design"),                // under `studyFacets`
+    ("StudyFacets", "year"),                  // under `studyFacets`
+    ("StudyDesignCount", "value"),            // under the facets
+    ("StudyDesignCount", "count"),            // under the facets
+    ("StanceCount", "value"),                 // under `claimFacets`
+    ("StanceCount", "count"),                 // under `claimFacets`
+    ("SupportCount", "value"),                // under `claimFacets`
+    ("SupportCount", "count"),                // under `claimFacets`
+    ("EffectDirectionCount", "value"),        // under `claimFacets`
+    ("EffectDirectionCount", "count"),        // under `claimFacets`
+    ("YearCount", "value"),                   // under `studyFacets`
+    ("YearCount", "count"),                   // under `studyFacets`
     ("StudyConnection", "edges"),             // under `studies`
     ("StudyConnection", "nodes"),             // under `studies`
     ("StudyConnection", "pageInfo"),          // under `studies`

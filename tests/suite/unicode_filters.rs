@@ -157,7 +157,7 @@ async fn title_contains_follows_the_same_rule() {
 }
 
 #[tokio::test]
-async fn the_seed_loader_and_generate_write_the_folded_texts_too() {
+async fn the_seed_loader_and_generate_write_the_folded_texts_and_evidence_counts_too() {
     use entity::values::fold;
     use entity::{claim, study};
     use sea_orm::EntityTrait;
@@ -168,13 +168,29 @@ async fn the_seed_loader_and_generate_write_the_folded_texts_too() {
         .expect("generating");
     let claims = claim::Entity::find().all(&app.db).await.expect("claims");
     assert_eq!(claims.len(), 4, "the seed claim and 3 generated");
+    let evidence = entity::evidence::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("evidence");
     for row in claims {
         assert_eq!(row.statement_folded, fold(&row.statement), "{}", row.slug);
+        assert_eq!(row.population_folded, fold(&row.population), "{}", row.slug);
+        assert_eq!(row.intervention_folded, fold(&row.intervention), "{}", row.slug);
+        assert_eq!(row.comparator_folded, fold(&row.comparator), "{}", row.slug);
+        assert_eq!(row.outcome_folded, fold(&row.outcome), "{}", row.slug);
+        let counted = evidence.iter().filter(|e| e.claim_id == row.id).count();
+        assert_eq!(row.evidence_count as usize, counted, "{}", row.slug);
     }
     let studies = study::Entity::find().all(&app.db).await.expect("studies");
     assert!(studies.len() > 1);
     for row in studies {
         assert_eq!(row.title_folded, fold(&row.title), "{}", row.title);
+        assert_eq!(
+            row.journal_folded,
+            row.journal.as_deref().map(fold),
+            "{}",
+            row.title
+        );
     }
     // The seed claim is found by part of its statement in capitals.
     let needle = "RECREATIONALLY TRAINED ADULTS, REST-PAUSE TRAINING LEADS";

@@ -3,18 +3,90 @@
 
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
-use entity::claim;
+use entity::{claim, evidence, study};
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, PageArgs, Window, decode_cursor, encode_cursor, from_page};
-use crate::graphql::enums::{OrderDirection, StudyDesign};
+use crate::graphql::enums::{EffectDirection, OrderDirection, Stance, StudyDesign, Support};
 use crate::store::Store;
 use crate::store::lists::{self, ClaimSeek, ClaimSort, SortValue};
 
-/// The longest text a `...Contains` filter accepts.
+/// The longest text a text filter accepts.
 const MAX_FILTER_LEN: usize = 200;
 
-/// Narrows a list of claims.
+/// The most values a filter's list accepts: more than any enumeration has, so a list of
+/// distinct values always fits.
+pub const MAX_FILTER_VALUES: usize = 20;
+
+/// The years a year range may name: the years a study may carry (see `StudyInput.year`).
+const YEARS: std::ops::RangeInclusive<i32> = 1600..=2100;
+
+/// A text compared the way `ClaimFilter.statementContains` compares: ignoring case and accents,
+/// the same way on every database. Both parts, when given, must hold.
+#[derive(InputObject, Default)]
+pub struct TextMatch {
+    /// Only values equal to this text (at most 200 characters), ignoring case and accents.
+    equals: Option<String>,
+    /// Only values containing this text (at most 200 characters), ignoring case and accents;
+    /// `%`, `_` and `\` are matched literally.
+    contains: Option<String>,
+}
+
+impl TextMatch {
+    /// The store's match, its texts checked; `field` is where it sits in the arguments.
+    fn checked(field: &str, given: Option<TextMatch>) -> ApiResult<lists::TextMatch> {
+        let given = given.unwrap_or_default();
+        Ok(lists::TextMatch {
+            equals: checked_text(&format!("{field}.equals"), given.equals)?,
+            contains: checked_text(&format!("{field}.contains"), given.contains)?,
+        })
+    }
+}
+
+/// Years from `from` to `to`, both included; an end left out is open. Each end is a year from
+/// 1600 to 2100 (OUT_OF_RANGE otherwise), and `from` is at most `to` (BAD_USER_INPUT otherwise).
+/// A study without a year is in no range.
+#[derive(InputObject, Default, Clone, Copy)]
+pub struct YearRange {
+    /// The first year in the range.
+    from: Option<i32>,
+    /// The last year in the range.
+    to: Option<i32>,
+}
+
+impl YearRange {
+    /// The store's range, checked; `field` is where it sits in the arguments.
+    fn checked(field: &str, given: Option<YearRange>) -> ApiResult<Option<lists::YearRange>> {
+        let Some(range) = given else {
+            return Ok(None);
+        };
+        for (end, year) in [("from", range.from), ("to", range.to)] {
+            if let Some(year) = year
+                && !YEARS.contains(&year)
+            {
+                return Err(ApiError::out_of_range(
+                    format!("{field}.{end}"),
+                    format!("{year} is not a year from {} to {}.", YEARS.start(), YEARS.end()),
+                ));
+            }
+        }
+        if let (Some(from), Some(to)) = (range.from, range.to)
+            && from > to
+        {
+            return Err(ApiError::bad_input(
+                field,
+                format!("The range starts ({from}) after it ends ({to})."),
+            ));
+        }
+        Ok(Some(lists::YearRange {
+            from: range.from,
+            to: range.to,
+        }))
+    }
+}
+
+/// Narrows a list of claims: every filter given must hold. A list of values (at most 20) lets
+/// through a claim with any one of them; an empty list lets none through.
 #[derive(InputObject, Default)]
 pub struct ClaimFilter {
     /// Only claims whose statement contains this text (at most 200 characters), ignoring case and
@@ -23,18 +95,55 @@ pub struct ClaimFilter {
     /// `σοφια` finds `ΣΟΦΊΑ` and `istanbul` finds `İstanbul` (the dotless `ı` stays distinct from
     /// `i`). `%`, `_` and `\` are matched literally.
     statement_contains: Option<String>,
+    /// Only claims whose PICO population matches.
+    population: Option<TextMatch>,
+    /// Only claims whose PICO intervention matches.
+    intervention: Option<TextMatch>,
+    /// Only claims whose PICO comparator matches.
+    comparator: Option<TextMatch>,
+    /// Only claims whose PICO outcome matches.
+    outcome: Option<TextMatch>,
+    /// Only claims with one of these effect directions (a claim whose direction is unknown has
+    /// none of them).
+    effect_direction: Option<Vec<EffectDirection>>,
+    /// Only claims whose most probable explanation (the rank-1 mechanism) has one of these
+    /// supports (a claim without mechanisms has none of them).
+    top_mechanism_support: Option<Vec<Support>>,
+    /// `true`: only claims with supporting evidence; `false`: only claims without any.
+    has_supporting: Option<bool>,
+    /// `true`: only claims with contradicting evidence; `false`: only claims without any.
+    has_contradicting: Option<bool>,
+    /// Only claims with evidence from a study of one of these designs. With `evidenceYear`, one
+    /// and the same study must be of such a design and published in the range.
+    evidence_design: Option<Vec<StudyDesign>>,
+    /// Only claims with evidence from a study published in this range.
+    evidence_year: Option<YearRange>,
+    /// `true`: only claims with evidence from a retracted study; `false`: only claims none of
+    /// whose evidence studies is retracted.
+    has_retracted_evidence: Option<bool>,
 }
 
 impl ClaimFilter {
-    /// The store's filter, its texts checked.
+    /// The store's filter, its texts, lists and ranges checked.
     pub(crate) fn checked(self) -> ApiResult<lists::ClaimFilter> {
         Ok(lists::ClaimFilter {
             statement_contains: checked_text("filter.statementContains", self.statement_contains)?,
+            population: TextMatch::checked("filter.population", self.population)?,
+            intervention: TextMatch::checked("filter.intervention", self.intervention)?,
+            comparator: TextMatch::checked("filter.comparator", self.comparator)?,
+            outcome: TextMatch::checked("filter.outcome", self.outcome)?,
+            effect_direction: checked_values("filter.effectDirection", self.effect_direction)?,
+            top_mechanism_support: checked_values("filter.topMechanismSupport", self.top_mechanism_support)?,
+            has_supporting: self.has_supporting,
+            has_contradicting: self.has_contradicting,
+            evidence_design: checked_values("filter.evidenceDesign", self.evidence_design)?,
+            evidence_year: YearRange::checked("filter.evidenceYear", self.evidence_year)?,
+            has_retracted_evidence: self.has_retracted_evidence,
         })
     }
 }
 
-/// Narrows a list of studies.
+/// Narrows a list of studies: every filter given must hold.
 #[derive(InputObject, Default)]
 pub struct StudyFilter {
     /// Only studies whose title contains this text (at most 200 characters), ignoring case and
@@ -42,19 +151,82 @@ pub struct StudyFilter {
     title_contains: Option<String>,
     /// Only studies of this design.
     design: Option<StudyDesign>,
+    /// Only studies of one of these designs (at most 20; an empty list lets none through).
+    designs: Option<Vec<StudyDesign>>,
+    /// Only studies published in this range.
+    year: Option<YearRange>,
+    /// Only studies whose journal matches (a study without a journal matches nothing).
+    journal: Option<TextMatch>,
+    /// `true`: only retracted studies; `false`: only studies not retracted.
+    retracted: Option<bool>,
 }
 
 impl StudyFilter {
-    /// The store's filter, its texts checked.
+    /// The store's filter, its texts, lists and ranges checked.
     pub(crate) fn checked(self) -> ApiResult<lists::StudyFilter> {
         Ok(lists::StudyFilter {
             title_contains: checked_text("filter.titleContains", self.title_contains)?,
             design: self.design.map(Into::into),
+            designs: checked_values("filter.designs", self.designs)?,
+            year: YearRange::checked("filter.year", self.year)?,
+            journal: TextMatch::checked("filter.journal", self.journal)?,
+            retracted: self.retracted,
         })
     }
 }
 
-/// A `...Contains` filter's text, refused past [`MAX_FILTER_LEN`] characters.
+/// `Claim.evidence`'s filters, checked: the resolver and the compiled claim page both apply them
+/// through [`EvidenceFilter::admits`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct EvidenceFilter {
+    stance: Option<entity::values::Stance>,
+    designs: Option<Vec<entity::values::StudyDesign>>,
+    years: Option<lists::YearRange>,
+}
+
+impl EvidenceFilter {
+    /// Checks `Claim.evidence`'s `stance`, `design` and `year` arguments.
+    pub fn checked(
+        stance: Option<Stance>,
+        design: Option<Vec<StudyDesign>>,
+        year: Option<YearRange>,
+    ) -> ApiResult<EvidenceFilter> {
+        Ok(EvidenceFilter {
+            stance: stance.map(Into::into),
+            designs: checked_values("design", design)?,
+            years: YearRange::checked("year", year)?,
+        })
+    }
+
+    /// Whether the filter looks at the evidence's study (its design or year).
+    pub fn reads_study(&self) -> bool {
+        self.designs.is_some() || self.years.is_some()
+    }
+
+    /// Whether an evidence row, with its study, passes the filter.
+    pub fn admits(&self, row: &evidence::Model, study: Option<&study::Model>) -> bool {
+        if self.stance.is_some_and(|stance| row.stance != stance) {
+            return false;
+        }
+        if let Some(designs) = &self.designs
+            && !study.is_some_and(|study| designs.contains(&study.design))
+        {
+            return false;
+        }
+        if let Some(years) = &self.years {
+            let year = study.and_then(|study| study.year);
+            let within = year.is_some_and(|year| {
+                years.from.is_none_or(|from| from <= year) && years.to.is_none_or(|to| year <= to)
+            });
+            if !within {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A text filter's text, refused past [`MAX_FILTER_LEN`] characters.
 fn checked_text(field: &str, text: Option<String>) -> ApiResult<Option<String>> {
     match text {
         Some(text) if text.chars().count() > MAX_FILTER_LEN => Err(ApiError::bad_input(
@@ -65,21 +237,40 @@ fn checked_text(field: &str, text: Option<String>) -> ApiResult<Option<String>> 
     }
 }
 
+/// A filter's list of values, refused past [`MAX_FILTER_VALUES`] items, in the store's types.
+fn checked_values<G, T>(field: &str, values: Option<Vec<G>>) -> ApiResult<Option<Vec<T>>>
+where
+    G: Into<T>,
+{
+    match values {
+        Some(values) if values.len() > MAX_FILTER_VALUES => {
+            Err(ApiError::list_too_long(field, values.len(), MAX_FILTER_VALUES))
+        }
+        values => Ok(values.map(|values| values.into_iter().map(Into::into).collect())),
+    }
+}
+
 /// What claims can be sorted by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum ClaimOrderField {
     /// When the claim was first recorded (ties broken by ID).
     #[default]
     CreatedAt,
+    /// When the claim's own fields last changed (ties broken by ID).
+    UpdatedAt,
     /// The claim's slug, alphabetically.
     Slug,
+    /// How many evidence rows the claim has (ties broken by ID).
+    EvidenceCount,
 }
 
 impl ClaimOrderField {
     fn tag(self) -> &'static str {
         match self {
             ClaimOrderField::CreatedAt => "created_at",
+            ClaimOrderField::UpdatedAt => "updated_at",
             ClaimOrderField::Slug => "slug",
+            ClaimOrderField::EvidenceCount => "evidence_count",
         }
     }
 }
@@ -100,16 +291,21 @@ impl ClaimOrderField {
     fn sort(self) -> ClaimSort {
         match self {
             ClaimOrderField::CreatedAt => ClaimSort::CreatedAt,
+            ClaimOrderField::UpdatedAt => ClaimSort::UpdatedAt,
             ClaimOrderField::Slug => ClaimSort::Slug,
+            ClaimOrderField::EvidenceCount => ClaimSort::EvidenceCount,
         }
     }
 }
 
 /// The cursor of a claim in a list sorted by `field`: its sort value and the ID that breaks ties.
 fn claim_cursor(row: &claim::Model, field: ClaimOrderField) -> String {
+    let time = |at: &DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     let value = match field {
-        ClaimOrderField::CreatedAt => row.created_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        ClaimOrderField::CreatedAt => time(&row.created_at),
+        ClaimOrderField::UpdatedAt => time(&row.updated_at),
         ClaimOrderField::Slug => row.slug.clone(),
+        ClaimOrderField::EvidenceCount => row.evidence_count.to_string(),
     };
     encode_cursor(&format!("claim:{}:{}:{value}", field.tag(), row.id))
 }
@@ -125,13 +321,15 @@ fn decode_claim_cursor(field: &str, cursor: &str, order: ClaimOrderField) -> Api
     let rest = decode_cursor(field, cursor, &format!("claim:{}:", order.tag()))?;
     let (id, value) = rest.split_once(':').ok_or_else(invalid)?;
     let id = id.parse::<i32>().map_err(|_| invalid())?;
+    let time = || {
+        DateTime::parse_from_rfc3339(value)
+            .map(|at| SortValue::Time(at.with_timezone(&Utc)))
+            .map_err(|_| invalid())
+    };
     let value = match order {
-        ClaimOrderField::CreatedAt => SortValue::Time(
-            DateTime::parse_from_rfc3339(value)
-                .map_err(|_| invalid())?
-                .with_timezone(&Utc),
-        ),
+        ClaimOrderField::CreatedAt | ClaimOrderField::UpdatedAt => time()?,
         ClaimOrderField::Slug => SortValue::Text(value.to_owned()),
+        ClaimOrderField::EvidenceCount => SortValue::Int(value.parse().map_err(|_| invalid())?),
     };
     Ok(ClaimSeek { value, id })
 }

@@ -19,7 +19,9 @@ use crate::graphql::rate_limit::RateLimit;
 use crate::graphql::search::{self, SearchArgs, SearchFilter};
 use crate::graphql::types::Node;
 use crate::graphql::types::curation::{contributions_page, events_page};
-use crate::graphql::types::{Claim, Doi, SearchConnection, SearchType, Study, Suggestion};
+use crate::graphql::types::{
+    Claim, ClaimFacets, Doi, SearchConnection, SearchType, Study, StudyFacets, Suggestion,
+};
 use crate::graphql::types::{Contribution, ContributionStatus, Event, User};
 use crate::rate_limit::RateCharge;
 
@@ -102,6 +104,19 @@ impl Query {
             order_by,
         )?;
         Ok(claims_page(ctx, &list).await?)
+    }
+
+    /// Counts over every claim `claims(filter:)` lets through with the same filter, for a browsing
+    /// UI's facets ("RANDOMISED_CONTROLLED_TRIAL (12)"). A root field of its own, not a field of
+    /// `ClaimConnection`: the counts depend on the filter only (never on a page's cursors, size
+    /// or order), so a UI reads them once while it pages, and the claims' pages stay compiled.
+    async fn claim_facets(
+        &self,
+        #[graphql(desc = "The filter of the list counted, as `claims` takes it.")] filter: Option<
+            ClaimFilter,
+        >,
+    ) -> async_graphql::Result<ClaimFacets> {
+        Ok(ClaimFacets(filter.unwrap_or_default().checked()?))
     }
 
     /// Fetches the DOI node for any common spelling of a DOI (`10.x/y`, `doi:10.x/y`,
@@ -210,6 +225,17 @@ impl Query {
         #[graphql(desc = "How many suggestions to return (at most 20; 10 when absent).")] first: Option<i32>,
     ) -> async_graphql::Result<Vec<Suggestion>> {
         Ok(search::suggest(ctx, &prefix, first).await?)
+    }
+
+    /// Counts over every study `studies(filter:)` lets through with the same filter, for a
+    /// browsing UI's facets; a root field for the reasons `claimFacets` is one.
+    async fn study_facets(
+        &self,
+        #[graphql(desc = "The filter of the list counted, as `studies` takes it.")] filter: Option<
+            StudyFilter,
+        >,
+    ) -> async_graphql::Result<StudyFacets> {
+        Ok(StudyFacets(filter.unwrap_or_default().checked()?))
     }
 
     /// The caller: the user whose API token signed the request; null without a token.

@@ -13,7 +13,7 @@
 //! - [`walks`]: a DOI with its study and the steps citing it, their mechanisms and claims, as one
 //!   statement (the walk integrations take from a DOI to the claims that rest on it).
 //! - [`lists`]: pages of the lists the schema offers (claims, studies, events, contributions),
-//!   read by keyset, their filters and their counts; single look-ups (a DOI by its value) and the
+//!   read by keyset, their filters, their counts and their facets (grouped counts); single look-ups (a DOI by its value) and the
 //!   visible ids of a type.
 //! - [`search`]: full-text search and suggestions, each database's own engine over the search
 //!   index, and its rebuild.

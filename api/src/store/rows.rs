@@ -191,7 +191,12 @@ read_at!(claim {
     synthesis,
     created_at,
     updated_at,
-    version
+    version,
+    population_folded,
+    intervention_folded,
+    comparator_folded,
+    outcome_folded,
+    evidence_count
 });
 read_at!(mechanism {
     id,
@@ -221,7 +226,8 @@ read_at!(study {
     authors,
     sample_size,
     retracted,
-    version
+    version,
+    journal_folded
 });
 read_at!(evidence {
     id,

@@ -189,7 +189,28 @@ pub(super) async fn select_rows<T>(
     query: &impl QueryTrait,
     read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
 ) -> Result<Vec<T>, DbErr> {
-    run_statement(store, query.build(store.backend()), Cost::Indexed, read).await
+    select_rows_costing(store, query, Cost::Indexed, read).await
+}
+
+/// [`select_rows`] for a statement of sea-query's own (one SeaORM's `Select` cannot say, as a
+/// select from a subquery), which costs `cost`.
+pub(super) async fn select_statement_rows<T>(
+    store: &Store,
+    query: &SelectStatement,
+    cost: Cost,
+    read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    run_statement(store, store.backend().build(query), cost, read).await
+}
+
+/// [`select_rows`] for a statement that costs `cost`.
+pub(super) async fn select_rows_costing<T>(
+    store: &Store,
+    query: &impl QueryTrait,
+    cost: Cost,
+    read: impl FnMut(Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    run_statement(store, query.build(store.backend()), cost, read).await
 }
 
 /// What a statement may cost the thread that runs it inline (SQLite's reads beside the pool).

@@ -121,10 +121,15 @@ pub async fn create(
         slug: Set(slug),
         statement_folded: Set(fold(&statement)),
         statement: Set(statement),
+        population_folded: Set(fold(&population)),
         population: Set(population),
+        intervention_folded: Set(fold(&intervention)),
         intervention: Set(intervention),
+        comparator_folded: Set(fold(&comparator)),
         comparator: Set(comparator),
+        outcome_folded: Set(fold(&outcome)),
         outcome: Set(outcome),
+        evidence_count: Set(0),
         effect_direction: Set(draft.effect_direction),
         synthesis: Set(synthesis),
         created_at: Set(now),
@@ -189,9 +194,22 @@ pub async fn update(
         claim::Entity::update_many()
             .col_expr(claim::Column::StatementFolded, Expr::value(fold(&next.statement)))
             .col_expr(claim::Column::Statement, Expr::value(next.statement))
+            .col_expr(
+                claim::Column::PopulationFolded,
+                Expr::value(fold(&next.population)),
+            )
             .col_expr(claim::Column::Population, Expr::value(next.population))
+            .col_expr(
+                claim::Column::InterventionFolded,
+                Expr::value(fold(&next.intervention)),
+            )
             .col_expr(claim::Column::Intervention, Expr::value(next.intervention))
+            .col_expr(
+                claim::Column::ComparatorFolded,
+                Expr::value(fold(&next.comparator)),
+            )
             .col_expr(claim::Column::Comparator, Expr::value(next.comparator))
+            .col_expr(claim::Column::OutcomeFolded, Expr::value(fold(&next.outcome)))
             .col_expr(claim::Column::Outcome, Expr::value(next.outcome))
             .col_expr(
                 claim::Column::EffectDirection,

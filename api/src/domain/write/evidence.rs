@@ -4,7 +4,9 @@ use chrono::Utc;
 use entity::evidence;
 use entity::values::Stance;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, ExprTrait, NotSet, QueryFilter, Set,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -46,6 +48,20 @@ fn snapshot(row: &evidence::Model, doi: &str) -> Map<String, Value> {
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+/// Moves the claim's `evidence_count` by `by` (a row added or removed), in the transaction that
+/// adds or removes the row, so the count never disagrees with the rows.
+async fn count_evidence(txn: &DatabaseTransaction, claim_id: i32, by: i32) -> Result<(), WriteError> {
+    entity::claim::Entity::update_many()
+        .col_expr(
+            entity::claim::Column::EvidenceCount,
+            Expr::col(entity::claim::Column::EvidenceCount).add(by),
+        )
+        .filter(entity::claim::Column::Id.eq(claim_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The DOI of a study, for events; empty for a study without one.
@@ -123,6 +139,7 @@ pub async fn submit(
     }
     .insert(txn)
     .await?;
+    count_evidence(txn, row.claim_id, 1).await?;
     let after = snapshot(&row, doi.as_str());
     let event = EventDraft {
         action: "evidence.added",
@@ -193,6 +210,7 @@ pub async fn remove(
             "evidence",
         ));
     }
+    count_evidence(txn, current.claim_id, -1).await?;
     let event = EventDraft {
         action: "evidence.removed",
         subject: Subject::new("Evidence", current.id),

@@ -134,6 +134,7 @@ pub(crate) fn check_draft(
         sample_size: draft.sample_size,
         retracted: draft.retracted,
         version: 1,
+        journal_folded: None,
     };
     (doi, model)
 }
@@ -177,6 +178,10 @@ pub async fn upsert(
                 study::Entity::update_many()
                     .col_expr(study::Column::TitleFolded, Expr::value(fold(&next.title)))
                     .col_expr(study::Column::Title, Expr::value(next.title))
+                    .col_expr(
+                        study::Column::JournalFolded,
+                        Expr::value(next.journal.as_deref().map(fold)),
+                    )
                     .col_expr(study::Column::Journal, Expr::value(next.journal))
                     .col_expr(study::Column::Year, Expr::value(next.year))
                     .col_expr(study::Column::Design, Expr::value(next.design.name()))
@@ -202,6 +207,7 @@ pub(crate) async fn create(
         doi_id: Set(Some(doi_id)),
         title_folded: Set(fold(&facts.title)),
         title: Set(facts.title),
+        journal_folded: Set(facts.journal.as_deref().map(fold)),
         journal: Set(facts.journal),
         year: Set(facts.year),
         design: Set(facts.design),

@@ -25,6 +25,7 @@ use crate::graphql::connection::{PageArgs, Total, paginate_loaded};
 use crate::graphql::enums::{EffectDirection, GradeCertainty, Stance, StudyDesign, Support};
 use crate::graphql::ids::NodeType;
 use crate::graphql::json::write_str;
+use crate::graphql::list_args::{EvidenceFilter, YearRange};
 use crate::graphql::prefetch::{Fetched, Plan, read_claim_page};
 use crate::store::Store;
 use crate::store::trees::{EvidenceTreeRow, MechanismTree};
@@ -328,11 +329,16 @@ impl ClaimRows<'_> {
         args: &EvidenceArgs,
         fields: &[Selected<ConnectionField<EvidenceField>>],
     ) -> Written {
-        let (stance, page) = evidence_page(args, self.variables)?;
-        let items = self
-            .evidence_rows()?
+        let (filter, page) = evidence_page(args, self.variables)?;
+        let rows = self.evidence_rows()?;
+        // A filter on the studies needs them read; when the selection did not read them, the
+        // executor answers.
+        if filter.reads_study() && rows.iter().any(|row| row.study.is_none()) {
+            return None;
+        }
+        let items = rows
             .iter()
-            .filter(|row| stance.is_none_or(|s| row.evidence.stance == s))
+            .filter(|row| filter.admits(&row.evidence, row.study.as_ref()))
             .map(|row| (row.evidence.id, row))
             .collect();
         let connection = paginate_loaded(&page, items).ok()?;
@@ -396,15 +402,15 @@ impl ClaimRows<'_> {
     }
 }
 
-/// `evidence`'s stance and page arguments in a request with `variables`, parsed as the resolver
-/// parses them; `None` when they do not fit (a value of another type, a bad cursor, `first` and
-/// `last` together, a page too large).
-fn evidence_page(
-    args: &EvidenceArgs,
-    variables: &Variables,
-) -> Option<(Option<entity::values::Stance>, PageArgs)> {
+/// `evidence`'s filters and page arguments in a request with `variables`, parsed and checked as
+/// the resolver checks them; `None` when they do not fit (a value of another type, a list too
+/// long, a bad range or cursor, `first` and `last` together, a page too large).
+fn evidence_page(args: &EvidenceArgs, variables: &Variables) -> Option<(EvidenceFilter, PageArgs)> {
     let stance: Option<Stance> = Arg::parse(args.stance.as_ref(), variables).ok()?;
-    Some((stance.map(Into::into), args.page.value(variables)?))
+    let design: Option<Vec<StudyDesign>> = Arg::parse(args.design.as_ref(), variables).ok()?;
+    let year: Option<YearRange> = Arg::parse(args.year.as_ref(), variables).ok()?;
+    let filter = EvidenceFilter::checked(stance, design, year).ok()?;
+    Some((filter, args.page.value(variables)?))
 }
 
 /// What the rows hold around a mechanism: its steps with their citations (a claim page), or its

@@ -141,6 +141,8 @@ pub(super) enum DoiAt {
 #[derive(Debug, Default)]
 pub(super) struct EvidenceArgs {
     pub stance: Option<Arg>,
+    pub design: Option<Arg>,
+    pub year: Option<Arg>,
     pub page: PageArgsAsWritten,
 }
 
@@ -406,6 +408,8 @@ impl<'d> Compiler<'d> {
         for (name, value) in &field.arguments {
             let slot = match name.node.as_str() {
                 "stance" => &mut args.stance,
+                "design" => &mut args.design,
+                "year" => &mut args.year,
                 name => args.page.slot(name)?,
             };
             *slot = Some(self.arg(&value.node)?);

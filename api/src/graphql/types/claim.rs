@@ -1,15 +1,18 @@
 //! The `Claim` object: one evidence page, with its PICO, synthesis, mechanisms and evidence.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::claim;
+use entity::{claim, study};
 
 use super::{ClaimSynthesis, Evidence, EvidenceCounts, EvidenceNeed, Mechanism, Study};
 use crate::domain::evidence_needs::{Pico, evidence_ladder};
 use crate::graphql::connection::{Connection, PageArgs, paginate_loaded};
 use crate::graphql::context::{load_list, load_many};
-use crate::graphql::enums::{EffectDirection, Stance};
+use crate::graphql::enums::{EffectDirection, Stance, StudyDesign};
 use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::list_args::{EvidenceFilter, YearRange};
 use crate::graphql::loaders::{EvidenceByClaim, MechanismsByClaim, StudyById};
 
 /// The GraphQL `Claim` object over one `claim` row; its schema description is on the impl below.
@@ -90,12 +93,22 @@ impl Claim {
         Ok(EvidenceCounts::of(&rows))
     }
 
-    /// The studies that bear on the claim, oldest evidence first; `stance` lists one side only.
+    /// The studies that bear on the claim, oldest evidence first; `stance` lists one side only,
+    /// `design` and `year` narrow by the evidence's study (all given must hold).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay field takes its four page arguments plus its three filters"
+    )]
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn evidence(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only evidence with this stance.")] stance: Option<Stance>,
+        #[graphql(
+            desc = "Only evidence from a study of one of these designs (at most 20; an empty list lets none through)."
+        )]
+        design: Option<Vec<StudyDesign>>,
+        #[graphql(desc = "Only evidence from a study published in this range.")] year: Option<YearRange>,
         #[graphql(
             desc = "Return the first n items (at most 100; 20 when neither `first` nor `last` is given)."
         )]
@@ -104,11 +117,20 @@ impl Claim {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<Connection<Evidence>> {
-        let stance = stance.map(entity::values::Stance::from);
+        let filter = EvidenceFilter::checked(stance, design, year)?;
         let rows = load_list(ctx, EvidenceByClaim(self.0.id)).await?;
+        let studies: HashMap<i32, study::Model> = if filter.reads_study() {
+            load_many(ctx, rows.iter().map(|e| StudyById(e.study_id)).collect())
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let items = rows
             .into_iter()
-            .filter(|e| stance.is_none_or(|s| e.stance == s))
+            .filter(|e| filter.admits(e, studies.get(&e.study_id)))
             .map(|e| (e.id, Evidence(e)));
         Ok(paginate_loaded(
             &PageArgs {
