@@ -172,6 +172,12 @@ async fn no_statement_of_a_search_or_a_suggestion_scans_a_whole_table_on_postgre
         .await;
     app.data(suggest, json!({ "p": "in older adults" })).await;
     app.data(suggest, json!({ "p": "sarcopen" })).await;
+    // Claims filtered by a search, in order of relevance.
+    app.data(
+        r#"{ claims(filter: { search: "creatine supplementation" }, orderBy: { field: RELEVANCE }, first: 5) { nodes { slug } } }"#,
+        json!({}),
+    )
+    .await;
     let statements = app.recorded_statements();
     assert!(statements.len() >= 10, "statements recorded: {statements:#?}");
     for statement in &statements {

@@ -606,3 +606,154 @@ async fn a_page_of_results_costs_a_few_statements_whatever_its_size() {
     assert_eq!(statements[0], statements[1], "{statements:?}");
     assert!(statements[1] <= 8, "{statements:?}");
 }
+
+const CLAIMS_BY_RELEVANCE: &str = r#"query($search: String!, $first: Int, $after: String, $last: Int, $before: String) {
+  claims(filter: { search: $search }, orderBy: { field: RELEVANCE }, first: $first, after: $after, last: $last, before: $before) {
+    totalCount edges { cursor node { slug } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}"#;
+
+fn slugs(connection: &Value) -> Vec<String> {
+    connection["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["node"]["slug"].as_str().expect("a slug").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn claims_filtered_by_a_search_list_in_the_order_search_ranks_them() {
+    let app = TestApp::seeded().await;
+    seeds::generate::generate(&app.db, &seeds::generate::GenerateOptions::new(40, 7))
+        .await
+        .expect("40 generated claims");
+    for query in [
+        "training",
+        "creatine OR caffeine",
+        "muscle growth -rest",
+        "sarcopen",
+    ] {
+        let ranked = search(&app, json!({ "q": query, "types": ["CLAIM"], "first": 100 })).await;
+        let expected: Vec<String> = results(&ranked)
+            .iter()
+            .map(|r| r["node"]["slug"].as_str().expect("a slug").to_owned())
+            .collect();
+        assert!(!expected.is_empty(), "{query}");
+        let all = app
+            .data(CLAIMS_BY_RELEVANCE, json!({ "search": query, "first": 100 }))
+            .await["claims"]
+            .clone();
+        assert_eq!(slugs(&all), expected, "{query}");
+        assert_eq!(all["totalCount"], ranked["totalCount"], "{query}");
+        // Page by page, forwards then backwards, the same list.
+        let mut forward = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let page = app
+                .data(
+                    CLAIMS_BY_RELEVANCE,
+                    json!({ "search": query, "first": 3, "after": after }),
+                )
+                .await["claims"]
+                .clone();
+            forward.extend(slugs(&page));
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(forward, expected, "{query}");
+        let mut backward = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let page = app
+                .data(
+                    CLAIMS_BY_RELEVANCE,
+                    json!({ "search": query, "last": 4, "before": before }),
+                )
+                .await["claims"]
+                .clone();
+            let mut older = slugs(&page);
+            older.append(&mut backward);
+            backward = older;
+            if page["pageInfo"]["hasPreviousPage"] != true {
+                break;
+            }
+            before = page["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(backward, expected, "{query}");
+    }
+    // With other filters and facets; descending puts the weakest match first.
+    let narrowed = app
+        .data(
+            r#"{ claims(filter: { search: "training", population: { contains: "older" } }, orderBy: { field: RELEVANCE, direction: DESC }, first: 100) {
+                   nodes { population } }
+                 claimFacets(filter: { search: "training", population: { contains: "older" } }) { support { value count } } }"#,
+            json!({}),
+        )
+        .await;
+    let populations = narrowed["claims"]["nodes"].as_array().expect("nodes");
+    assert!(!populations.is_empty());
+    assert!(
+        populations
+            .iter()
+            .all(|c| c["population"].as_str().is_some_and(|p| p.contains("older")))
+    );
+    let counted: u64 = narrowed["claimFacets"]["support"]
+        .as_array()
+        .expect("support")
+        .iter()
+        .map(|v| v["count"].as_u64().expect("a count"))
+        .sum();
+    assert_eq!(counted, populations.len() as u64);
+    let common = app
+        .data(CLAIMS_BY_RELEVANCE, json!({ "search": "the of ", "first": 5 }))
+        .await;
+    assert_eq!(common["claims"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn relevance_needs_a_search_and_a_search_filter_is_checked() {
+    let app = TestApp::seeded().await;
+    let body = app
+        .graphql(
+            r#"{ claims(orderBy: { field: RELEVANCE }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    single_error(&body, "BAD_USER_INPUT", Some("orderBy.field"));
+    let body = app
+        .graphql(CLAIMS_BY_RELEVANCE, json!({ "search": "-only", "first": 5 }))
+        .await;
+    single_error(&body, "BAD_USER_INPUT", Some("filter.search"));
+    let other_order = app
+        .data(r#"{ claims(first: 1) { pageInfo { endCursor } } }"#, json!({}))
+        .await["claims"]["pageInfo"]["endCursor"]
+        .clone();
+    let body = app
+        .graphql(
+            CLAIMS_BY_RELEVANCE,
+            json!({ "search": "training", "after": other_order }),
+        )
+        .await;
+    single_error(&body, "BAD_USER_INPUT", Some("after"));
+}
+
+#[tokio::test]
+async fn the_compiled_list_and_the_executor_rank_alike() {
+    let document = r#"{ claims(filter: { search: "muscle growth" }, orderBy: { field: RELEVANCE }, first: 5) {
+        totalCount edges { cursor node { slug statement } } pageInfo { hasNextPage endCursor } } }"#;
+    let executor = TestApp::seeded().await.with_compiled_queries(false);
+    seeds::generate::generate(&executor.db, &seeds::generate::GenerateOptions::new(12, 5))
+        .await
+        .expect("12 generated claims");
+    let expected = executor.post_graphql(document, json!({})).await.text();
+    assert!(expected.contains("\"slug\""), "{expected}");
+    let app = executor.with_compiled_queries(true);
+    app.post_graphql(document, json!({})).await;
+    let before = app.compiled_answers().await;
+    let compiled = app.post_graphql(document, json!({})).await.text();
+    assert_eq!(compiled, expected);
+    assert_eq!(app.compiled_answers().await - before, 1);
+}

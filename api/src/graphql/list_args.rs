@@ -5,6 +5,7 @@ use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 use entity::{claim, evidence, study};
 
+use crate::domain::search::query::{Parsed, Query};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, PageArgs, Window, decode_cursor, encode_cursor, from_page};
 use crate::graphql::enums::{EffectDirection, OrderDirection, Stance, StudyDesign, Support};
@@ -89,6 +90,10 @@ impl YearRange {
 /// through a claim with any one of them; an empty list lets none through.
 #[derive(InputObject, Default)]
 pub struct ClaimFilter {
+    /// Only claims that this search query finds in their statement, PICO parts or synthesis, in
+    /// `search`'s syntax (words, "phrases", `-excluded`, `OR`, a last-word prefix; at most 200
+    /// characters and 16 words). Order by `RELEVANCE` to list the best matches first.
+    search: Option<String>,
     /// Only claims whose statement contains this text (at most 200 characters), ignoring case and
     /// accents the same way on every database: both texts are compared after Unicode's full case
     /// folding with combining marks removed, so `ecole` finds `École`, `strasse` finds `Straße`,
@@ -126,7 +131,19 @@ pub struct ClaimFilter {
 impl ClaimFilter {
     /// The store's filter, its texts, lists and ranges checked.
     pub(crate) fn checked(self) -> ApiResult<lists::ClaimFilter> {
+        let search = match self.search {
+            None => None,
+            Some(text) => Some(
+                match Query::parse(&text)
+                    .map_err(|reason| ApiError::bad_input("filter.search", reason.to_string()))?
+                {
+                    Parsed::Query(query) => lists::ClaimSearch::Words(query.full_text()),
+                    Parsed::OnlyCommonWords => lists::ClaimSearch::Nothing,
+                },
+            ),
+        };
         Ok(lists::ClaimFilter {
+            search,
             statement_contains: checked_text("filter.statementContains", self.statement_contains)?,
             population: TextMatch::checked("filter.population", self.population)?,
             intervention: TextMatch::checked("filter.intervention", self.intervention)?,
@@ -262,6 +279,9 @@ pub enum ClaimOrderField {
     Slug,
     /// How many evidence rows the claim has (ties broken by ID).
     EvidenceCount,
+    /// How well the claim matches `filter.search` (which it needs), as `search` scores it: the
+    /// best match first in ascending order, as ranks are read (ties broken by ID).
+    Relevance,
 }
 
 impl ClaimOrderField {
@@ -271,6 +291,7 @@ impl ClaimOrderField {
             ClaimOrderField::UpdatedAt => "updated_at",
             ClaimOrderField::Slug => "slug",
             ClaimOrderField::EvidenceCount => "evidence_count",
+            ClaimOrderField::Relevance => "relevance",
         }
     }
 }
@@ -294,14 +315,17 @@ impl ClaimOrderField {
             ClaimOrderField::UpdatedAt => ClaimSort::UpdatedAt,
             ClaimOrderField::Slug => ClaimSort::Slug,
             ClaimOrderField::EvidenceCount => ClaimSort::EvidenceCount,
+            ClaimOrderField::Relevance => ClaimSort::Relevance,
         }
     }
 }
 
 /// The cursor of a claim in a list sorted by `field`: its sort value and the ID that breaks ties.
-fn claim_cursor(row: &claim::Model, field: ClaimOrderField) -> String {
+fn claim_cursor(row: &claim::Model, field: ClaimOrderField, score: Option<f64>) -> String {
     let time = |at: &DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     let value = match field {
+        // The score exactly, as the bits of the float.
+        ClaimOrderField::Relevance => format!("{:016x}", score.unwrap_or_default().to_bits()),
         ClaimOrderField::CreatedAt => time(&row.created_at),
         ClaimOrderField::UpdatedAt => time(&row.updated_at),
         ClaimOrderField::Slug => row.slug.clone(),
@@ -330,6 +354,13 @@ fn decode_claim_cursor(field: &str, cursor: &str, order: ClaimOrderField) -> Api
         ClaimOrderField::CreatedAt | ClaimOrderField::UpdatedAt => time()?,
         ClaimOrderField::Slug => SortValue::Text(value.to_owned()),
         ClaimOrderField::EvidenceCount => SortValue::Int(value.parse().map_err(|_| invalid())?),
+        ClaimOrderField::Relevance => SortValue::Score(
+            u64::from_str_radix(value, 16)
+                .ok()
+                .map(f64::from_bits)
+                .filter(|score| score.is_finite())
+                .ok_or_else(invalid)?,
+        ),
     };
     Ok(ClaimSeek { value, id })
 }
@@ -352,6 +383,12 @@ impl ClaimList {
         let order = order_by.unwrap_or_default();
         let window = page.window(|field, cursor| decode_claim_cursor(field, cursor, order.field))?;
         let filter = filter.unwrap_or_default().checked()?;
+        if order.field == ClaimOrderField::Relevance && filter.search.is_none() {
+            return Err(ApiError::bad_input(
+                "orderBy.field",
+                "RELEVANCE orders claims by how well they match a search: give `filter.search` too",
+            ));
+        }
         Ok(ClaimList {
             filter,
             order,
@@ -360,24 +397,51 @@ impl ClaimList {
     }
 
     /// Reads the page's claims (in one keyset statement; the count is read when asked for).
-    pub async fn read(&self, store: &Store) -> ApiResult<lists::Page<claim::Model>> {
+    pub async fn read(&self, store: &Store) -> ApiResult<ClaimPage> {
         let ascending = self.order.direction == OrderDirection::Asc;
-        Ok(store
+        if self.order.field == ClaimOrderField::Relevance {
+            let (page, scores) = store
+                .claims_page_by_relevance(&self.filter, ascending, &self.window)
+                .await?;
+            return Ok(ClaimPage {
+                page,
+                scores: Some(scores),
+            });
+        }
+        let page = store
             .claims_page(&self.filter, self.order.field.sort(), ascending, &self.window)
-            .await?)
+            .await?;
+        Ok(ClaimPage { page, scores: None })
     }
 
     /// The page as a connection, each claim made a node by `node`.
-    pub fn connection<N>(
-        &self,
-        page: lists::Page<claim::Model>,
-        node: impl Fn(claim::Model) -> N,
-    ) -> Connection<N> {
+    pub fn connection<N>(&self, read: ClaimPage, node: impl Fn(claim::Model) -> N) -> Connection<N> {
+        let field = self.order.field;
+        let scores = read.scores.unwrap_or_default();
+        let rows = read
+            .page
+            .rows
+            .into_iter()
+            .enumerate()
+            .map(|(at, row)| (claim_cursor(&row, field, scores.get(at).copied()), row))
+            .collect();
+        let page = lists::Page {
+            rows,
+            more: read.page.more,
+            count: read.page.count,
+        };
         from_page(
             page,
             &self.window,
-            |row| claim_cursor(row, self.order.field),
-            node,
+            |(cursor, _)| cursor.clone(),
+            |(_, row)| node(row),
         )
     }
+}
+
+/// A page of claims as [`ClaimList::read`] reads it: the rows, and their search scores when the
+/// list is ordered by relevance (its cursors hold them).
+pub(crate) struct ClaimPage {
+    pub page: lists::Page<claim::Model>,
+    scores: Option<Vec<f64>>,
 }

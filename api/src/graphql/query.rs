@@ -315,7 +315,7 @@ impl Query {
 
 async fn claims_page(ctx: &Context<'_>, list: &ClaimList) -> ApiResult<Connection<Claim>> {
     let page = list.read(store(ctx)?).await?;
-    let ids: Vec<i32> = page.rows.iter().map(|row| row.id).collect();
+    let ids: Vec<i32> = page.page.rows.iter().map(|row| row.id).collect();
     let selection = ctx.look_ahead();
     for claim in [selection.field("edges").field("node"), selection.field("nodes")] {
         prefetch_claims(loader(ctx)?, &claim, &ids).await?;

@@ -13,16 +13,18 @@
 use chrono::{DateTime, Utc};
 use entity::values::{ContributionStatus, EffectDirection, Stance, StudyDesign, Support};
 use entity::{claim, contribution, doi, event, evidence, mechanism, study, user};
-use sea_orm::sea_query::{Expr, LikeExpr, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, JoinType, LikeExpr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, ExprTrait, Iterable, Order, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select, Value,
+    ColumnTrait, Condition, DbBackend, EntityTrait, ExprTrait, Iterable, Order, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::store::relations::also_related;
 use crate::store::rows::ReadAt;
+use crate::store::rows::decode;
+use crate::store::search::{self, FullText};
 use crate::store::statements::{
-    Cost, count_rows, select_models, select_models_costing, select_rows, select_rows_costing,
+    Cost, count_rows, run_statement, select_models, select_models_costing, select_rows, select_rows_costing,
     select_statement_rows,
 };
 use crate::store::{Store, StoreError};
@@ -82,6 +84,8 @@ pub struct YearRange {
 /// has one of them (an empty list lets nothing through).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClaimFilter {
+    /// Claims a search query finds (in their statement, PICO parts or synthesis).
+    pub search: Option<ClaimSearch>,
     /// Statements containing this text, compared folded (see [`entity::values::fold`]).
     pub statement_contains: Option<String>,
     pub population: TextMatch,
@@ -100,6 +104,14 @@ pub struct ClaimFilter {
     pub evidence_year: Option<YearRange>,
     /// Whether any of the claim's evidence studies is retracted.
     pub has_retracted_evidence: Option<bool>,
+}
+
+/// What a claim filter searches for: a query each engine reads, or one that can find nothing
+/// (only common words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClaimSearch {
+    Words(FullText),
+    Nothing,
 }
 
 /// Narrows a list of studies; every filter given must hold.
@@ -122,6 +134,8 @@ pub enum ClaimSort {
     UpdatedAt,
     Slug,
     EvidenceCount,
+    /// How well the claim matches the filter's search, best first when ascending (rank order).
+    Relevance,
 }
 
 /// Each value of an enumeration with how many items have it, every value in declaration order
@@ -141,6 +155,8 @@ pub enum SortValue {
     Time(DateTime<Utc>),
     Text(String),
     Int(i32),
+    /// A search score (higher is better).
+    Score(f64),
 }
 
 impl From<SortValue> for Value {
@@ -149,6 +165,7 @@ impl From<SortValue> for Value {
             SortValue::Time(time) => Value::from(time),
             SortValue::Text(text) => Value::from(text),
             SortValue::Int(number) => Value::from(number),
+            SortValue::Score(score) => Value::from(score),
         }
     }
 }
@@ -228,8 +245,18 @@ impl ClaimFilter {
         }
     }
 
-    fn condition(&self) -> Condition {
+    fn condition(&self, backend: DbBackend) -> Condition {
         let mut condition = Condition::all();
+        match &self.search {
+            Some(ClaimSearch::Words(text)) => {
+                condition = condition.add(
+                    Expr::col((claim::Entity, claim::Column::Id))
+                        .in_subquery(search::claims_matching(backend, text)),
+                );
+            }
+            Some(ClaimSearch::Nothing) => condition = condition.add(Expr::val(1).eq(0)),
+            None => {}
+        }
         if let Some(text) = &self.statement_contains {
             condition = condition.add(contains(claim::Column::StatementFolded, text));
         }
@@ -282,14 +309,14 @@ impl ClaimFilter {
 
     /// The condition that `claim_id`, a column of claim ids, names a claim this filter lets
     /// through: none for no filter (every claim), else a subquery of their ids.
-    fn restricts(&self, claim_id: impl ColumnTrait) -> Condition {
+    fn restricts(&self, claim_id: impl ColumnTrait, backend: DbBackend) -> Condition {
         if *self == ClaimFilter::default() {
             return Condition::all();
         }
         let ids = claim::Entity::find()
             .select_only()
             .column(claim::Column::Id)
-            .filter(self.condition())
+            .filter(self.condition(backend))
             .into_query();
         Condition::all().add(claim_id.in_subquery(ids))
     }
@@ -334,11 +361,11 @@ impl StudyFilter {
 
 /// The evidence rows of the claims `filter` lets through (every row for no filter), selecting
 /// their claims' ids.
-fn evidence_of_claims(filter: &ClaimFilter) -> Select<evidence::Entity> {
+fn evidence_of_claims(filter: &ClaimFilter, backend: DbBackend) -> Select<evidence::Entity> {
     let select = evidence::Entity::find()
         .select_only()
         .column(evidence::Column::ClaimId);
-    select.filter(filter.restricts(evidence::Column::ClaimId))
+    select.filter(filter.restricts(evidence::Column::ClaimId, backend))
 }
 
 /// How many distinct claims each value has, from `pairs`, a select of (`claim_id`, `value`):
@@ -483,8 +510,11 @@ impl Store {
             ClaimSort::UpdatedAt => claim::Column::UpdatedAt,
             ClaimSort::Slug => claim::Column::Slug,
             ClaimSort::EvidenceCount => claim::Column::EvidenceCount,
+            ClaimSort::Relevance => {
+                return Ok(self.claims_page_by_relevance(filter, ascending, window).await?.0);
+            }
         };
-        let condition = filter.condition();
+        let condition = filter.condition(self.backend());
         // In ascending terms: `after` bounds from below, `before` from above; DESC swaps them.
         let mut select = claim::Entity::find().filter(condition.clone());
         if let Some(after) = window.after.clone() {
@@ -510,6 +540,91 @@ impl Store {
             more,
             count: Count::Claims(condition),
         })
+    }
+
+    /// A page of the claims `filter` lets through, in the order of their search score (best first
+    /// when `ascending`: rank order), ties by id, with each claim's score; empty when the filter
+    /// searches for nothing. One statement: the claims joined to their ranked matches.
+    pub async fn claims_page_by_relevance(
+        &self,
+        filter: &ClaimFilter,
+        ascending: bool,
+        window: &Window<ClaimSeek>,
+    ) -> Result<(Page<claim::Model>, Vec<f64>), StoreError> {
+        let backend = self.backend();
+        let others = ClaimFilter {
+            search: None,
+            ..filter.clone()
+        };
+        let count = Count::Claims(filter.condition(backend));
+        let Some(ClaimSearch::Words(text)) = &filter.search else {
+            let page = Page {
+                rows: Vec::new(),
+                more: false,
+                count,
+            };
+            return Ok((page, Vec::new()));
+        };
+        let hits = Alias::new("hits");
+        let score = Expr::col((hits.clone(), Alias::new("score")));
+        let id = Expr::col((claim::Entity, claim::Column::Id));
+        let mut select = Query::select();
+        for column in claim::Column::iter() {
+            select.column((claim::Entity, column));
+        }
+        select
+            .expr(score.clone())
+            .from(claim::Entity)
+            .join_subquery(
+                JoinType::InnerJoin,
+                search::claims_ranked(backend, text),
+                hits.clone(),
+                Expr::col((hits.clone(), Alias::new("node_id"))).equals((claim::Entity, claim::Column::Id)),
+            )
+            .cond_where(others.condition(backend));
+        // In rank order (score descending, id ascending): `after` bounds from below.
+        for (key, later) in [(&window.after, ascending), (&window.before, !ascending)] {
+            let Some(key) = key else { continue };
+            let SortValue::Score(value) = key.value else {
+                return Err(sea_orm::DbErr::Custom(
+                    "a relevance cursor without a score".to_owned(),
+                ));
+            };
+            let beyond = if later {
+                Condition::any().add(score.clone().lt(value)).add(
+                    Condition::all()
+                        .add(score.clone().eq(value))
+                        .add(id.clone().gt(key.id)),
+                )
+            } else {
+                Condition::any().add(score.clone().gt(value)).add(
+                    Condition::all()
+                        .add(score.clone().eq(value))
+                        .add(id.clone().lt(key.id)),
+                )
+            };
+            select.cond_where(beyond);
+        }
+        let forward = window.direction == Direction::Forward;
+        let (by_score, by_id) = if ascending == forward {
+            (Order::Desc, Order::Asc)
+        } else {
+            (Order::Asc, Order::Desc)
+        };
+        select
+            .order_by_expr(score.clone(), by_score)
+            .order_by((claim::Entity, claim::Column::Id), by_id)
+            .limit(window.limit as u64 + 1);
+        let width = crate::store::rows::width::<claim::Entity>();
+        let statement = backend.build(&select);
+        let rows = run_statement(self, statement, Cost::MayScan, |row| {
+            let claim: claim::Model = decode(row, 0, "")?;
+            Ok((claim, row.get::<f64>(width)?))
+        })
+        .await?;
+        let (rows, more) = trim(rows, window.limit, forward);
+        let (rows, scores) = rows.into_iter().unzip();
+        Ok((Page { rows, more, count }, scores))
     }
 
     /// A page of the studies `filter` lets through, by id.
@@ -605,7 +720,7 @@ impl Store {
     /// How many claims `filter` lets through have at least one evidence study of each design, in
     /// one grouped statement over the whole filtered list.
     pub async fn claim_design_facet(&self, filter: &ClaimFilter) -> Result<Facet<StudyDesign>, StoreError> {
-        let pairs = evidence_of_claims(filter)
+        let pairs = evidence_of_claims(filter, self.backend())
             .inner_join(study::Entity)
             .expr_as(Expr::col((study::Entity, study::Column::Design)), "value");
         Ok(every_value(&claims_per_value(self, pairs).await?))
@@ -614,7 +729,7 @@ impl Store {
     /// How many claims `filter` lets through have at least one evidence row of each stance, in one
     /// grouped statement.
     pub async fn claim_stance_facet(&self, filter: &ClaimFilter) -> Result<Facet<Stance>, StoreError> {
-        let pairs = evidence_of_claims(filter)
+        let pairs = evidence_of_claims(filter, self.backend())
             .expr_as(Expr::col((evidence::Entity, evidence::Column::Stance)), "value");
         Ok(every_value(&claims_per_value(self, pairs).await?))
     }
@@ -627,7 +742,7 @@ impl Store {
             .column(mechanism::Column::Support)
             .expr(Expr::col((mechanism::Entity, mechanism::Column::Id)).count())
             .filter(mechanism::Column::Rank.eq(1))
-            .filter(filter.restricts(mechanism::Column::ClaimId))
+            .filter(filter.restricts(mechanism::Column::ClaimId, self.backend()))
             .group_by(mechanism::Column::Support);
         Ok(every_value(&grouped(self, &select).await?))
     }
@@ -642,7 +757,7 @@ impl Store {
             .select_only()
             .column(claim::Column::EffectDirection)
             .expr(Expr::col((claim::Entity, claim::Column::Id)).count())
-            .filter(filter.condition())
+            .filter(filter.condition(self.backend()))
             .filter(claim::Column::EffectDirection.is_not_null())
             .group_by(claim::Column::EffectDirection);
         Ok(every_value(&grouped(self, &select).await?))

@@ -6,7 +6,8 @@
 //! those three, so a page never repeats or skips a result while the index does not change. A
 //! score is the engine's own and compares only within one database.
 
-use sea_orm::{DbBackend, DbErr, Statement, Value};
+use sea_orm::sea_query::{Alias, Expr, JoinType, Query, SelectStatement};
+use sea_orm::{DbBackend, DbErr, ExprTrait, Statement, Value};
 
 use crate::store::lists::{Direction, Window};
 use crate::store::statements::{Cost, run_statement};
@@ -51,7 +52,7 @@ impl Kind {
 /// syntax): FTS5's query text, and `tsquery` texts for `to_tsquery`, one over all of an entry's
 /// texts and one over its two strongest (a claim's statement and PICO parts, a study's title),
 /// which suggestions search.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FullText {
     pub fts5: String,
     pub tsquery: String,
@@ -92,6 +93,76 @@ impl Hit {
             node_id: self.node_id,
         }
     }
+}
+
+/// The ids of the claims `text` finds, as a subquery (for `claims(filter: {search})`).
+pub(super) fn claims_matching(backend: DbBackend, text: &FullText) -> SelectStatement {
+    let entry = Alias::new("search_entry");
+    let mut select = Query::select();
+    select
+        .column((entry.clone(), Alias::new("node_id")))
+        .from(entry.clone())
+        .and_where(Expr::col((entry.clone(), Alias::new("kind"))).eq(Kind::Claim.code()));
+    match backend {
+        DbBackend::Postgres => select.and_where(Expr::cust_with_values(
+            // sea-query numbers a custom expression's own `$1` after the statement's other values.
+            "search_entry.document @@ to_tsquery('english'::regconfig, $1)",
+            [text.tsquery.clone()],
+        )),
+        _ => select.and_where(Expr::cust_with_values(
+            "search_entry.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
+            [text.fts5.clone()],
+        )),
+    };
+    select
+}
+
+/// The claims `text` finds with their scores, as a subquery of `node_id` and `score` (for
+/// `claims` ordered by relevance): the same scores as `search` gives them.
+pub(super) fn claims_ranked(backend: DbBackend, text: &FullText) -> SelectStatement {
+    let mut select = Query::select();
+    match backend {
+        DbBackend::Postgres => {
+            select
+                .column(Alias::new("node_id"))
+                .expr_as(
+                    Expr::cust_with_values(
+                        format!(
+                            "ts_rank_cd({POSTGRES_WEIGHTS}, document, to_tsquery('english'::regconfig, $1), 1)::float8"
+                        ),
+                        [text.tsquery.clone()],
+                    ),
+                    Alias::new("score"),
+                )
+                .from(Alias::new("search_entry"))
+                .and_where(Expr::col(Alias::new("kind")).eq(Kind::Claim.code()))
+                .and_where(Expr::cust_with_values(
+                    "document @@ to_tsquery('english'::regconfig, $1)",
+                    [text.tsquery.clone()],
+                ));
+        }
+        _ => {
+            select
+                .expr_as(Expr::cust("e.node_id"), Alias::new("node_id"))
+                .expr_as(
+                    Expr::cust(format!("-bm25(search_fts, {SQLITE_WEIGHTS})")),
+                    Alias::new("score"),
+                )
+                .from(Alias::new("search_fts"))
+                // CROSS JOIN keeps the full-text match the outer loop (sea-query writes no ON for
+                // it: the join's condition is in WHERE).
+                .join_as(
+                    JoinType::CrossJoin,
+                    Alias::new("search_entry"),
+                    Alias::new("e"),
+                    Expr::cust("TRUE"),
+                )
+                .and_where(Expr::cust("e.id = search_fts.rowid"))
+                .and_where(Expr::cust_with_values("search_fts MATCH ?", [text.fts5.clone()]))
+                .and_where(Expr::cust("e.kind = 1"));
+        }
+    }
+    select
 }
 
 /// Numbered (`$1`) or plain (`?`) placeholders, with their values.
@@ -368,4 +439,28 @@ pub async fn rebuild(
     }
     txn.commit().await?;
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ranked_subquery_numbers_its_postgresql_values_in_order() {
+        let text = FullText {
+            fts5: "\"x\"".into(),
+            tsquery: "'x'".into(),
+            tsquery_strongest: "'x':AB".into(),
+        };
+        let ranked = DbBackend::Postgres.build(&claims_ranked(DbBackend::Postgres, &text));
+        assert_eq!(ranked.values.map(|v| v.0.len()), Some(3));
+        let (rank, kind, matched) = (
+            ranked.sql.find("regconfig, $1"),
+            ranked.sql.find("= $2"),
+            ranked.sql.find("regconfig, $3"),
+        );
+        assert!(rank < kind && kind < matched && rank.is_some(), "{}", ranked.sql);
+        let sqlite = DbBackend::Sqlite.build(&claims_matching(DbBackend::Sqlite, &text));
+        assert_eq!(sqlite.sql.matches('?').count(), 2, "{}", sqlite.sql);
+    }
 }

@@ -75,7 +75,7 @@ impl ClaimsRoot {
             return Ok(Answered::Executor);
         }
         let page = claims.read(db).await?;
-        let ids: Vec<i32> = page.rows.iter().map(|row| row.id).collect();
+        let ids: Vec<i32> = page.page.rows.iter().map(|row| row.id).collect();
         let fetched = if ids.is_empty() {
             Fetched::default()
         } else {
