@@ -78,7 +78,10 @@ fn sqlite_up() -> Vec<String> {
         .to_owned(),
         "CREATE UNIQUE INDEX idx_search_entry_kind_node_id ON search_entry (kind, node_id)".to_owned(),
         "CREATE INDEX idx_search_entry_claim_id ON search_entry (claim_id)".to_owned(),
-        "CREATE VIRTUAL TABLE search_fts USING fts5(a, b, c, d, content='search_entry', content_rowid='id', \
+        // `kind` and `claim_id` unindexed: a search of some kinds, or of one claim's page, filters
+        // while it reads the matches, so a capped read of them is a read of what it wants.
+        "CREATE VIRTUAL TABLE search_fts USING fts5(a, b, c, d, kind UNINDEXED, claim_id UNINDEXED, \
+         content='search_entry', content_rowid='id', \
          tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')"
             .to_owned(),
         // The words as written (no stemming, no positions): their vocabulary is what spelling
@@ -88,11 +91,13 @@ fn sqlite_up() -> Vec<String> {
             .to_owned(),
         "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_words, 'row')".to_owned(),
         "CREATE TRIGGER search_entry_insert AFTER INSERT ON search_entry BEGIN \
-           INSERT INTO search_fts (rowid, a, b, c, d) VALUES (new.id, new.a, new.b, new.c, new.d); \
+           INSERT INTO search_fts (rowid, a, b, c, d, kind, claim_id) \
+             VALUES (new.id, new.a, new.b, new.c, new.d, new.kind, new.claim_id); \
            INSERT INTO search_words (rowid, a, b, c, d) VALUES (new.id, new.a, new.b, new.c, new.d); END"
             .to_owned(),
         "CREATE TRIGGER search_entry_delete AFTER DELETE ON search_entry BEGIN \
-           INSERT INTO search_fts (search_fts, rowid, a, b, c, d) VALUES ('delete', old.id, old.a, old.b, old.c, old.d); \
+           INSERT INTO search_fts (search_fts, rowid, a, b, c, d, kind, claim_id) \
+             VALUES ('delete', old.id, old.a, old.b, old.c, old.d, old.kind, old.claim_id); \
            INSERT INTO search_words (search_words, rowid, a, b, c, d) VALUES ('delete', old.id, old.a, old.b, old.c, old.d); END"
             .to_owned(),
         SOURCE_VIEW.to_owned(),

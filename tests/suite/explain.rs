@@ -29,10 +29,9 @@ async fn plan_of(app: &TestApp, statement: &Statement) -> String {
         .join("\n")
 }
 
-// Reported as ignored (skipped), not passed, where it cannot run; `.ci/run` runs it on PostgreSQL.
-#[tokio::test]
-#[ignore = "PostgreSQL only: run with TEST_DATABASE_URL set and `-- --include-ignored`"]
-async fn no_statement_of_a_claim_page_or_a_doi_walk_scans_a_whole_table_on_postgresql() {
+/// A PostgreSQL database of [`CLAIMS`] generated claims, the tables in `tables` analysed (fresh
+/// statistics, as autovacuum keeps them in production).
+async fn generated_and_analysed(tables: &str) -> TestApp {
     assert!(
         TestApp::is_postgres(),
         "the EXPLAIN check reads PostgreSQL's plans: set TEST_DATABASE_URL to a PostgreSQL database"
@@ -42,9 +41,18 @@ async fn no_statement_of_a_claim_page_or_a_doi_walk_scans_a_whole_table_on_postg
         .await
         .expect("generating");
     app.db
-        .execute_unprepared("ANALYZE claim, mechanism, mechanism_step, citation, doi, study, evidence")
+        .execute_unprepared(&format!("ANALYZE {tables}"))
         .await
         .expect("analysing");
+    app
+}
+
+// Reported as ignored (skipped), not passed, where it cannot run; `.ci/run` runs it on PostgreSQL.
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with TEST_DATABASE_URL set and `-- --include-ignored`"]
+async fn no_statement_of_a_claim_page_or_a_doi_walk_scans_a_whole_table_on_postgresql() {
+    let app =
+        generated_and_analysed("claim, mechanism, mechanism_step, citation, doi, study, evidence").await;
     let first = app.data(CLAIM_PAGE, json!({ "slug": slug(0) })).await;
     let doi = first["claim"]["mechanisms"][0]["steps"][0]["citations"][0]["value"].clone();
     assert!(doi.is_string(), "{first:#}");
@@ -75,18 +83,7 @@ async fn no_page_of_claims_in_any_order_scans_the_claims_on_postgresql() {
     const PAGE: &str = r#"query($orderBy: ClaimOrder, $after: String, $last: Int, $before: String) {
         claims(orderBy: $orderBy, first: 20, after: $after) { pageInfo { endCursor } }
         older: claims(orderBy: $orderBy, last: $last, before: $before) { pageInfo { startCursor } } }"#;
-    assert!(
-        TestApp::is_postgres(),
-        "the EXPLAIN check reads PostgreSQL's plans: set TEST_DATABASE_URL to a PostgreSQL database"
-    );
-    let app = TestApp::migrated().await;
-    generate(&app.db, &GenerateOptions::new(CLAIMS, 1))
-        .await
-        .expect("generating");
-    app.db
-        .execute_unprepared("ANALYZE claim, evidence")
-        .await
-        .expect("analysing");
+    let app = generated_and_analysed("claim, evidence").await;
     for field in ["CREATED_AT", "UPDATED_AT", "SLUG", "EVIDENCE_COUNT"] {
         for direction in ["ASC", "DESC"] {
             let order = json!({ "field": field, "direction": direction });
@@ -140,18 +137,9 @@ async fn no_page_of_claims_in_any_order_scans_the_claims_on_postgresql() {
 #[tokio::test]
 #[ignore = "PostgreSQL only: run with TEST_DATABASE_URL set and `-- --include-ignored`"]
 async fn no_statement_of_a_search_or_a_suggestion_scans_a_whole_table_on_postgresql() {
-    assert!(
-        TestApp::is_postgres(),
-        "the EXPLAIN check reads PostgreSQL's plans: set TEST_DATABASE_URL to a PostgreSQL database"
-    );
-    let app = TestApp::migrated().await;
-    generate(&app.db, &GenerateOptions::new(CLAIMS, 1))
-        .await
-        .expect("generating");
-    app.db
-        .execute_unprepared("ANALYZE claim, mechanism, mechanism_step, study, doi, search_entry, search_word")
-        .await
-        .expect("analysing");
+    let app =
+        generated_and_analysed("claim, mechanism, mechanism_step, study, doi, search_entry, search_word")
+            .await;
     let search = r#"query($q: String!, $after: String) {
         search(query: $q, first: 5, after: $after) { totalCount pageInfo { endCursor } nodes { type } } }"#;
     let suggest = r#"query($p: String!) { suggest(prefix: $p) { node { __typename } } }"#;

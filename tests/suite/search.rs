@@ -757,3 +757,36 @@ async fn the_compiled_list_and_the_executor_rank_alike() {
     assert_eq!(compiled, expected);
     assert_eq!(app.compiled_answers().await - before, 1);
 }
+
+#[tokio::test]
+async fn a_query_matching_more_than_can_be_ranked_says_so_and_stays_bounded() {
+    let app = TestApp::migrated().await;
+    seeds::generate::generate(&app.db, &seeds::generate::GenerateOptions::new(800, 2))
+        .await
+        .expect("800 generated claims");
+    let broad = "muscle OR fiber OR activation OR metabolic OR stress OR strength OR protein OR tension \
+                 OR fatigue OR recovery OR training OR volume OR load OR sets OR rest OR lactate";
+    let query = r#"query($q: String!, $after: String) { search(query: $q, first: 100, after: $after) {
+        totalCount truncated pageInfo { hasNextPage endCursor } nodes { score } } }"#;
+    let found = app.data(query, json!({ "q": broad })).await["search"].clone();
+    assert_eq!(found["truncated"], true, "{}", found["totalCount"]);
+    assert_eq!(found["totalCount"], api::store::search::MAX_RANKED);
+    let scores: Vec<f64> = found["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["score"].as_f64().expect("a score"))
+        .collect();
+    assert_eq!(scores.len(), 100);
+    assert!(scores.windows(2).all(|pair| pair[0] >= pair[1]));
+    let next = app
+        .data(
+            query,
+            json!({ "q": broad, "after": found["pageInfo"]["endCursor"] }),
+        )
+        .await["search"]
+        .clone();
+    assert_eq!(next["nodes"].as_array().map(Vec::len), Some(100));
+    let narrow = app.data(query, json!({ "q": "sarcopenia" })).await["search"].clone();
+    assert_eq!(narrow["truncated"], false);
+}

@@ -75,7 +75,7 @@ pub async fn search(ctx: &Context<'_>, args: SearchArgs) -> ApiResult<SearchConn
     let mut corrected_query = None;
     let nothing_at_all = hits.is_empty()
         && (window.after.is_none() && window.before.is_none()
-            || store.search_count(&ran.full_text(), &scope).await? == 0);
+            || store.search_count(&ran.full_text(), &scope).await?.0 == 0);
     if nothing_at_all && let Some(corrected) = correct(ctx, &ran).await? {
         (hits, more) = store.search_page(&corrected.full_text(), &scope, &window).await?;
         if !hits.is_empty() || window.after.is_some() || window.before.is_some() {
@@ -216,6 +216,7 @@ fn found(
         page_info: page_info(&edges, window, more),
         edges,
         total,
+        counted: Default::default(),
         corrected_query,
     }
 }

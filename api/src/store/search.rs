@@ -95,34 +95,33 @@ impl Hit {
     }
 }
 
-/// The ids of the claims `text` finds, as a subquery (for `claims(filter: {search})`).
+/// The ids of the claims `text` finds (the first [`MAX_RANKED`] in the index's order, as
+/// [`claims_ranked`] ranks them), as a subquery for `claims(filter: {search})`.
 pub(super) fn claims_matching(backend: DbBackend, text: &FullText) -> SelectStatement {
-    let entry = Alias::new("search_entry");
     let mut select = Query::select();
     select
-        .column((entry.clone(), Alias::new("node_id")))
-        .from(entry.clone())
-        .and_where(Expr::col((entry.clone(), Alias::new("kind"))).eq(Kind::Claim.code()));
-    match backend {
-        DbBackend::Postgres => select.and_where(Expr::cust_with_values(
-            // sea-query numbers a custom expression's own `$1` after the statement's other values.
-            "search_entry.document @@ to_tsquery('english'::regconfig, $1)",
-            [text.tsquery.clone()],
-        )),
-        _ => select.and_where(Expr::cust_with_values(
-            "search_entry.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
-            [text.fts5.clone()],
-        )),
-    };
+        .column(Alias::new("node_id"))
+        .from_subquery(claims_ranked(backend, text), Alias::new("ranked"));
     select
 }
 
-/// The claims `text` finds with their scores, as a subquery of `node_id` and `score` (for
-/// `claims` ordered by relevance): the same scores as `search` gives them.
+/// The claims `text` finds, the first [`MAX_RANKED`] in the index's order, with their scores
+/// (the same as `search` gives them), as a subquery of `node_id` and `score`.
 pub(super) fn claims_ranked(backend: DbBackend, text: &FullText) -> SelectStatement {
+    let mut candidates = Query::select();
     let mut select = Query::select();
     match backend {
         DbBackend::Postgres => {
+            // sea-query numbers a custom expression's own `$1` after the statement's other values.
+            candidates
+                .columns([Alias::new("node_id"), Alias::new("document")])
+                .from(Alias::new("search_entry"))
+                .and_where(Expr::col(Alias::new("kind")).eq(Kind::Claim.code()))
+                .and_where(Expr::cust_with_values(
+                    "document @@ to_tsquery('english'::regconfig, $1)",
+                    [text.tsquery.clone()],
+                ))
+                .limit(MAX_RANKED as u64);
             select
                 .column(Alias::new("node_id"))
                 .expr_as(
@@ -134,32 +133,32 @@ pub(super) fn claims_ranked(backend: DbBackend, text: &FullText) -> SelectStatem
                     ),
                     Alias::new("score"),
                 )
-                .from(Alias::new("search_entry"))
-                .and_where(Expr::col(Alias::new("kind")).eq(Kind::Claim.code()))
-                .and_where(Expr::cust_with_values(
-                    "document @@ to_tsquery('english'::regconfig, $1)",
-                    [text.tsquery.clone()],
-                ));
+                .from_subquery(candidates, Alias::new("candidates"));
         }
         _ => {
-            select
-                .expr_as(Expr::cust("e.node_id"), Alias::new("node_id"))
+            candidates
+                .expr_as(Expr::cust("rowid"), Alias::new("id"))
                 .expr_as(
                     Expr::cust(format!("-bm25(search_fts, {SQLITE_WEIGHTS})")),
                     Alias::new("score"),
                 )
                 .from(Alias::new("search_fts"))
-                // CROSS JOIN keeps the full-text match the outer loop (sea-query writes no ON for
-                // it: the join's condition is in WHERE).
+                .and_where(Expr::cust_with_values("search_fts MATCH ?", [text.fts5.clone()]))
+                .and_where(Expr::cust(format!("kind = {}", Kind::Claim.code())))
+                .limit(MAX_RANKED as u64);
+            // CROSS JOIN keeps the capped matches the outer loop (sea-query writes no ON for it:
+            // the join's condition is in WHERE).
+            select
+                .expr_as(Expr::cust("e.node_id"), Alias::new("node_id"))
+                .expr_as(Expr::cust("m.score"), Alias::new("score"))
+                .from_subquery(candidates, Alias::new("m"))
                 .join_as(
                     JoinType::CrossJoin,
                     Alias::new("search_entry"),
                     Alias::new("e"),
                     Expr::cust("TRUE"),
                 )
-                .and_where(Expr::cust("e.id = search_fts.rowid"))
-                .and_where(Expr::cust_with_values("search_fts MATCH ?", [text.fts5.clone()]))
-                .and_where(Expr::cust("e.kind = 1"));
+                .and_where(Expr::cust("e.id = m.id"));
         }
     }
     select
@@ -188,43 +187,62 @@ impl Binds {
     }
 }
 
-/// The matching entries of `query` in `scope` as a statement's `FROM ... WHERE`, their columns
-/// named `kind`, `node_id`, `claim_id` and, when `scored`, `score`.
-fn matches(binds: &mut Binds, query: &FullText, scope: &SearchScope, scored: bool) -> String {
+/// The most matches one search ranks (or a claim filter takes): the first the index yields. A
+/// query that matches more (a single common word over a large graph) is ranked among these,
+/// so that no search costs more than ranking this many entries; `SearchConnection.truncated`
+/// says when it happened.
+pub const MAX_RANKED: usize = 10_000;
+
+/// The matching entries of `query` in `scope`, at most `cap` of them in the index's order, as a
+/// statement whose columns are `kind`, `node_id`, `claim_id` and, when `scored`, `score`. The
+/// kinds and the claim are filtered while the matches are read, so the cap counts wanted
+/// entries only.
+fn matches(binds: &mut Binds, query: &FullText, scope: &SearchScope, scored: bool, cap: usize) -> String {
+    let mut filters = String::new();
     let postgres = binds.backend == DbBackend::Postgres;
-    let mut sql = if postgres {
-        let text = binds.push(query.tsquery.clone());
-        let score = if scored {
-            format!(", ts_rank_cd({POSTGRES_WEIGHTS}, e.document, q, 1)::float8 AS score")
-        } else {
-            String::new()
-        };
-        format!(
-            "SELECT e.kind::int4 AS kind, e.node_id, e.claim_id{score} \
-             FROM search_entry e, to_tsquery('english'::regconfig, {text}) AS q WHERE e.document @@ q"
-        )
+    let text = binds.push(if postgres {
+        query.tsquery.clone()
     } else {
-        let text = binds.push(query.fts5.clone());
-        let score = if scored {
-            format!(", -bm25(search_fts, {SQLITE_WEIGHTS}) AS score")
-        } else {
-            String::new()
-        };
-        // CROSS JOIN keeps the full-text match the outer loop: one look-up per match.
-        format!(
-            "SELECT e.kind AS kind, e.node_id AS node_id, e.claim_id AS claim_id{score} \
-             FROM search_fts CROSS JOIN search_entry e ON e.id = search_fts.rowid WHERE search_fts MATCH {text}"
-        )
-    };
+        query.fts5.clone()
+    });
     if scope.kinds.len() < Kind::ALL.len() {
         let codes: Vec<String> = scope.kinds.iter().map(|kind| kind.code().to_string()).collect();
-        sql.push_str(&format!(" AND e.kind IN ({})", codes.join(", ")));
+        filters.push_str(&format!(" AND kind IN ({})", codes.join(", ")));
     }
     if let Some(claim) = scope.claim_id {
         let claim = binds.push(claim);
-        sql.push_str(&format!(" AND e.claim_id = {claim}"));
+        filters.push_str(&format!(" AND claim_id = {claim}"));
     }
-    sql
+    if postgres {
+        let score = if scored {
+            format!(", ts_rank_cd({POSTGRES_WEIGHTS}, c.document, q, 1)::float8 AS score")
+        } else {
+            String::new()
+        };
+        format!(
+            "SELECT c.kind::int4 AS kind, c.node_id, c.claim_id{score} \
+             FROM to_tsquery('english'::regconfig, {text}) AS q, LATERAL \
+               (SELECT kind, node_id, claim_id, document FROM search_entry \
+                WHERE document @@ q{filters} LIMIT {cap}) AS c"
+        )
+    } else {
+        let (score, outer) = if scored {
+            (
+                format!(", -bm25(search_fts, {SQLITE_WEIGHTS}) AS score"),
+                ", m.score AS score",
+            )
+        } else {
+            (String::new(), "")
+        };
+        // The matches are read capped, then each looked up once in search_entry (CROSS JOIN keeps
+        // that order).
+        format!(
+            "SELECT e.kind AS kind, e.node_id AS node_id, e.claim_id AS claim_id{outer} \
+             FROM (SELECT rowid AS id{score} FROM search_fts \
+                   WHERE search_fts MATCH {text}{filters} LIMIT {cap}) AS m \
+             CROSS JOIN search_entry e ON e.id = m.id"
+        )
+    }
 }
 
 /// The condition "comes after `key`" (`later`) or "comes before" in the order score descending,
@@ -251,7 +269,7 @@ impl Store {
         window: &Window<HitKey>,
     ) -> Result<(Vec<Hit>, bool), StoreError> {
         let mut binds = Binds::new(self.backend());
-        let inner = matches(&mut binds, query, scope, true);
+        let inner = matches(&mut binds, query, scope, true, MAX_RANKED);
         let mut bounds = Vec::new();
         if let Some(after) = window.after {
             bounds.push(beyond(&mut binds, after, true));
@@ -293,15 +311,21 @@ impl Store {
         Ok((hits, more))
     }
 
-    /// How many results `query` has in `scope`.
-    pub async fn search_count(&self, query: &FullText, scope: &SearchScope) -> Result<u64, StoreError> {
+    /// How many results `query` has in `scope`, counted up to [`MAX_RANKED`] (the most a search
+    /// ranks, and so pages through), and whether it has more.
+    pub async fn search_count(
+        &self,
+        query: &FullText,
+        scope: &SearchScope,
+    ) -> Result<(u64, bool), StoreError> {
         let mut binds = Binds::new(self.backend());
-        let inner = matches(&mut binds, query, scope, false);
+        let inner = matches(&mut binds, query, scope, false, MAX_RANKED + 1);
         let sql = format!("SELECT COUNT(*) FROM ({inner}) hits");
         let statement = Statement::from_sql_and_values(self.backend(), sql, binds.values);
         let counts = run_statement(self, statement, Cost::MayScan, |row| row.get::<i64>(0)).await?;
         let count = counts.first().copied().unwrap_or(0);
-        u64::try_from(count).map_err(|_| DbErr::Type(format!("a count of {count} results")))
+        let count = u64::try_from(count).map_err(|_| DbErr::Type(format!("a count of {count} results")))?;
+        Ok((std::cmp::min(count, MAX_RANKED as u64), count > MAX_RANKED as u64))
     }
 
     /// The indexed words (lower-cased, as written) that start with `first` and are `min` to `max`
@@ -385,7 +409,7 @@ impl Store {
                 let limit = binds.push(limit as i64);
                 format!(
                     "SELECT e.kind, e.node_id FROM search_fts CROSS JOIN search_entry e ON e.id = search_fts.rowid \
-                     WHERE search_fts MATCH {text} AND e.kind IN (1, 4) LIMIT {limit}"
+                     WHERE search_fts MATCH {text} AND search_fts.kind IN (1, 4) LIMIT {limit}"
                 )
             }
         };

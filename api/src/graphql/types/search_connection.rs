@@ -13,6 +13,8 @@ pub struct SearchConnection {
     pub edges: Vec<Edge<SearchResult>>,
     pub page_info: PageInfo,
     pub total: SearchTotal,
+    /// The count and whether more matched, read once for `totalCount` and `truncated` alike.
+    pub counted: tokio::sync::OnceCell<(u64, bool)>,
     pub corrected_query: Option<String>,
 }
 
@@ -25,6 +27,21 @@ pub enum SearchTotal {
 
 /// One page of search results, best first (a Relay connection), with the size of the whole result
 /// and the query actually run when the one given was corrected.
+impl SearchConnection {
+    async fn count(&self, ctx: &Context<'_>) -> Result<(u64, bool), ApiError> {
+        let counted = self
+            .counted
+            .get_or_try_init(|| async {
+                match &self.total {
+                    SearchTotal::Known(count) => Ok::<_, ApiError>((*count, false)),
+                    SearchTotal::Count(query, scope) => Ok(store(ctx)?.search_count(query, scope).await?),
+                }
+            })
+            .await?;
+        Ok(*counted)
+    }
+}
+
 #[Object(serial)]
 impl SearchConnection {
     /// The results of this page, each with its cursor.
@@ -42,15 +59,17 @@ impl SearchConnection {
         &self.page_info
     }
 
-    /// How many results the search has across all pages.
+    /// How many results the search has across all pages: at most 10,000, the most one search
+    /// ranks (see `truncated`).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        Ok(match &self.total {
-            SearchTotal::Known(count) => *count,
-            SearchTotal::Count(query, scope) => store(ctx)?
-                .search_count(query, scope)
-                .await
-                .map_err(ApiError::from)?,
-        })
+        Ok(self.count(ctx).await?.0)
+    }
+
+    /// Whether the query matches more than the 10,000 entries a search ranks: then the results
+    /// are the best of the first 10,000 matches the index yields, not of all of them (a query of
+    /// one common word over a large graph, say); more words narrow it.
+    async fn truncated(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.count(ctx).await?.1)
     }
 
     /// When the query as given found nothing and a spelling correction of its words did, the
