@@ -59,6 +59,7 @@ const EXECUTOR_ONLY: &[(&str, &str)] = &[
     ("SearchConnection", "pageInfo"),         // under `search` or `suggest`
     ("SearchConnection", "totalCount"),       // under `search` or `suggest`
     ("SearchConnection", "correctedQuery"),   // under `search` or `suggest`
+    ("SearchConnection", "truncated"),        // under `search`
     ("SearchResultEdge", "cursor"),           // under `search` or `suggest`
     ("SearchResultEdge", "node"),             // under `search` or `suggest`
     ("SearchResult", "node"),                 // under `search` or `suggest`

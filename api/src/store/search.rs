@@ -477,7 +477,11 @@ mod tests {
             tsquery_strongest: "'x':AB".into(),
         };
         let ranked = DbBackend::Postgres.build(&claims_ranked(DbBackend::Postgres, &text));
-        assert_eq!(ranked.values.map(|v| v.0.len()), Some(4), "rank, kind, match, limit");
+        assert_eq!(
+            ranked.values.map(|v| v.0.len()),
+            Some(4),
+            "rank, kind, match, limit"
+        );
         let (rank, kind, matched) = (
             ranked.sql.find("regconfig, $1"),
             ranked.sql.find("= $2"),

@@ -25,8 +25,6 @@ pub enum SearchTotal {
     Count(FullText, SearchScope),
 }
 
-/// One page of search results, best first (a Relay connection), with the size of the whole result
-/// and the query actually run when the one given was corrected.
 impl SearchConnection {
     async fn count(&self, ctx: &Context<'_>) -> Result<(u64, bool), ApiError> {
         let counted = self
@@ -42,6 +40,8 @@ impl SearchConnection {
     }
 }
 
+/// One page of search results, best first (a Relay connection), with the size of the whole result
+/// and the query actually run when the one given was corrected.
 #[Object(serial)]
 impl SearchConnection {
     /// The results of this page, each with its cursor.
