@@ -21,6 +21,11 @@ const POSTGRES_WEIGHTS: &str = "'{0.1, 0.2, 0.4, 1.0}'::float4[]";
 /// The most indexed words a spelling correction compares one word with.
 const VOCABULARY_CANDIDATES: u64 = 5_000;
 
+// Every LIMIT here is written into the statement's text, not bound: SQLite reads a bound LIMIT's
+// value while planning, so each new binding of it expires the prepared statement, and every run
+// would parse and plan it again (`sqlite3ExprIsInteger` in `computeLimitRegisters`, 3.51). Limits
+// are page sizes, so the statement cache holds a few texts per statement.
+
 /// What a search result is; its code is the index's `kind` column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -288,7 +293,7 @@ impl Store {
         } else {
             format!(" WHERE {}", bounds.join(" AND "))
         };
-        let limit = binds.push(window.limit as i64 + 1);
+        let limit = window.limit + 1;
         let sql = format!(
             "SELECT kind, node_id, claim_id, score FROM ({inner}) hits{filter} ORDER BY {order} LIMIT {limit}"
         );
@@ -370,7 +375,7 @@ impl Store {
             let mut binds = Binds::new(self.backend());
             let from = binds.push(folded.to_owned());
             let to = binds.push(format!("{folded}{}", char::MAX));
-            let limit = binds.push(wanted as i64);
+            let limit = wanted;
             let collate = match self.backend() {
                 DbBackend::Postgres => " COLLATE \"C\"",
                 _ => "",
@@ -397,7 +402,6 @@ impl Store {
         let sql = match self.backend() {
             DbBackend::Postgres => {
                 let text = binds.push(query.tsquery_strongest.clone());
-                let limit = binds.push(limit as i64);
                 format!(
                     "SELECT e.kind::int4, e.node_id FROM search_entry e \
                      WHERE e.document @@ to_tsquery('english'::regconfig, {text}) AND e.kind IN (1, 4) \
@@ -406,7 +410,6 @@ impl Store {
             }
             _ => {
                 let text = binds.push(format!("{{a b}} : ({})", query.fts5));
-                let limit = binds.push(limit as i64);
                 format!(
                     "SELECT e.kind, e.node_id FROM search_fts CROSS JOIN search_entry e ON e.id = search_fts.rowid \
                      WHERE search_fts MATCH {text} AND search_fts.kind IN (1, 4) LIMIT {limit}"
