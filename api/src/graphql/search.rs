@@ -18,8 +18,7 @@ use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::limits::{DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS};
 use crate::graphql::loaders::{ClaimById, StudyByDoi, StudyById};
 use crate::graphql::types::{
-    Claim, SearchConnection, SearchHighlight, SearchResult, SearchTotal, SearchType, Study, Suggestion,
-    SuggestionNode,
+    Claim, SearchConnection, SearchResult, SearchTotal, SearchType, Study, Suggestion, SuggestionNode,
 };
 use crate::store::search::{Hit, HitKey, Kind, SearchScope};
 
@@ -328,30 +327,23 @@ pub async fn suggest(ctx: &Context<'_>, prefix: &str, first: Option<i32>) -> Api
     let ids = |kind: Kind| found.iter().filter(move |(k, _)| *k == kind).map(|(_, id)| *id);
     let claims = load_many(ctx, ids(Kind::Claim).map(ClaimById).collect()).await?;
     let studies = load_many(ctx, ids(Kind::Study).map(StudyById).collect()).await?;
-    let marker = query.as_ref().map(Marker::new);
-    let highlight = |field: &'static str, text: &str| {
-        let highlight = marker
-            .as_ref()
-            .and_then(|marker| marker.mark(text))
-            .unwrap_or_else(|| crate::domain::search::highlight::Highlight {
-                text: text.to_owned(),
-                matches: Vec::new(),
-            });
-        SearchHighlight { field, highlight }
-    };
+    let marker = query.as_ref().map(|query| Arc::new(Marker::new(query)));
     let mut suggestions = Vec::with_capacity(found.len());
     for (kind, id) in &found {
-        let suggestion = match kind {
-            Kind::Claim => claims.iter().find(|c| c.id == *id).map(|claim| Suggestion {
-                highlight: highlight("statement", &claim.statement),
-                node: SuggestionNode::Claim(Claim(claim.clone())),
-            }),
-            _ => studies.iter().find(|s| s.id == *id).map(|study| Suggestion {
-                highlight: highlight("title", &study.title),
-                node: SuggestionNode::Study(Study(study.clone())),
-            }),
+        let node = match kind {
+            Kind::Claim => claims
+                .iter()
+                .find(|c| c.id == *id)
+                .map(|claim| SuggestionNode::Claim(Claim(claim.clone()))),
+            _ => studies
+                .iter()
+                .find(|s| s.id == *id)
+                .map(|study| SuggestionNode::Study(Study(study.clone()))),
         };
-        suggestions.extend(suggestion);
+        suggestions.extend(node.map(|node| Suggestion {
+            node,
+            marker: marker.clone(),
+        }));
     }
     Ok(suggestions)
 }

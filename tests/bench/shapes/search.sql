@@ -2,7 +2,8 @@
 -- statement building the same JSON (less each result's highlights, which the server marks in Rust),
 -- for query k of search_queries.txt. Its core is the server's own statement, as
 -- api/src/store/search.rs writes it for a first page of ten (the same to_tsquery, ts_rank_cd
--- weights and normalisation, order and LIMIT 11: a row past the page says whether more follow);
+-- weights and normalisation, the first 10,000 matches ranked (MAX_RANKED), order and LIMIT 11: a
+-- row past the page says whether more follow);
 -- around it, each hit's node, the claim it links to, its cursor (URL-safe base64, no padding, of
 -- `search:<score as f64 bits, 16 hex digits>:<kind>:<node id>`) and the page info.
 -- A template: `search_reads sql shapes/search.sql shapes/search_queries.txt` renders @count@ and
@@ -37,9 +38,11 @@ FROM (
                                      'UTF8'), 'base64'), E'+/=\n', '-_') AS cursor
   FROM (
     SELECT kind, node_id, claim_id, score FROM (
-      SELECT e.kind::int4 AS kind, e.node_id, e.claim_id,
-             ts_rank_cd('{0.1, 0.2, 0.4, 1.0}'::float4[], e.document, q, 1)::float8 AS score
-      FROM search_entry e, to_tsquery('english'::regconfig, (@tsqueries@)[:k]) AS q WHERE e.document @@ q
+      SELECT c.kind::int4 AS kind, c.node_id, c.claim_id,
+             ts_rank_cd('{0.1, 0.2, 0.4, 1.0}'::float4[], c.document, q, 1)::float8 AS score
+      FROM to_tsquery('english'::regconfig, (@tsqueries@)[:k]) AS q, LATERAL
+        (SELECT kind, node_id, claim_id, document FROM search_entry
+         WHERE document @@ q LIMIT 10000) AS c
     ) hits ORDER BY score DESC, kind, node_id LIMIT 11
   ) hits
 ) h;
