@@ -17,14 +17,7 @@ use api::graphql::compiled::CompiledQuery;
 use api::store::Store;
 use api::store::reads::Reads;
 use async_graphql::Variables;
-
-/// One task's count of pages, its failures and each page's time in microseconds.
-#[derive(Default)]
-struct Tally {
-    pages: u64,
-    errors: u64,
-    micros: Vec<u32>,
-}
+use bench::Tally;
 
 /// Reads random claim pages until `deadline`.
 async fn read_pages(
@@ -43,13 +36,8 @@ async fn read_pages(
         let slug = format!("gen-{:06}", seed % claims + 1);
         let variables = Variables::from_json(serde_json::json!({ "slug": slug }));
         let started = Instant::now();
-        match page.read_rows(&db, &variables).await {
-            Ok(true) => tally.pages += 1,
-            _ => tally.errors += 1,
-        }
-        tally
-            .micros
-            .push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+        let ok = matches!(page.read_rows(&db, &variables).await, Ok(true));
+        tally.record(ok, started.elapsed());
     }
     tally
 }
@@ -78,24 +66,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut all = Tally::default();
     for handle in handles {
-        let tally = handle.await?;
-        all.pages += tally.pages;
-        all.errors += tally.errors;
-        all.micros.extend(tally.micros);
+        all.add(handle.await?);
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.micros.sort_unstable();
-    let percentile = |p: f64| {
-        let at = ((all.micros.len() as f64 * p) as usize).min(all.micros.len().saturating_sub(1));
-        all.micros.get(at).copied().unwrap_or(0)
-    };
-    println!(
-        "RESULT pages={} duration_s={elapsed:.3} rps={:.1} p50_us={} p99_us={} errors={}",
-        all.pages,
-        all.pages as f64 / elapsed,
-        percentile(0.5),
-        percentile(0.99),
-        all.errors
-    );
+    println!("{}", all.result_line(started));
     Ok(())
 }

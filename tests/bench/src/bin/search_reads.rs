@@ -30,19 +30,12 @@ use api::store::Store;
 use api::store::lists::{Direction, Window};
 use api::store::reads::Reads;
 use api::store::search::{FullText, Kind, SearchScope};
+use bench::Tally;
 use entity::values::fold;
 use entity::{claim, mechanism, mechanism_step, study};
 
 /// The page size of both shapes (`first: 10`).
 const LIMIT: usize = 10;
-
-/// One task's count of requests, its failures and each request's time in microseconds.
-#[derive(Default)]
-struct Tally {
-    pages: u64,
-    errors: u64,
-    micros: Vec<u32>,
-}
 
 /// A value of the list, parsed as the server parses it.
 enum Request {
@@ -173,13 +166,8 @@ async fn read_requests(requests: Arc<Vec<Request>>, db: Store, deadline: Instant
             continue;
         };
         let started = Instant::now();
-        match read(&db, request).await {
-            Ok(_) => tally.pages += 1,
-            Err(_) => tally.errors += 1,
-        }
-        tally
-            .micros
-            .push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+        let ok = read(&db, request).await.is_ok();
+        tally.record(ok, started.elapsed());
     }
     tally
 }
@@ -274,24 +262,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut all = Tally::default();
     for handle in handles {
-        let tally = handle.await?;
-        all.pages += tally.pages;
-        all.errors += tally.errors;
-        all.micros.extend(tally.micros);
+        all.add(handle.await?);
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.micros.sort_unstable();
-    let percentile = |p: f64| {
-        let at = ((all.micros.len() as f64 * p) as usize).min(all.micros.len().saturating_sub(1));
-        all.micros.get(at).copied().unwrap_or(0)
-    };
-    println!(
-        "RESULT pages={} duration_s={elapsed:.3} rps={:.1} p50_us={} p99_us={} errors={}",
-        all.pages,
-        all.pages as f64 / elapsed,
-        percentile(0.5),
-        percentile(0.99),
-        all.errors
-    );
+    println!("{}", all.result_line(started));
     Ok(())
 }
