@@ -76,6 +76,21 @@ pub fn decode_cursor(field: &str, cursor: &str, prefix: &str) -> ApiResult<Strin
     text.strip_prefix(prefix).map(str::to_owned).ok_or_else(invalid)
 }
 
+/// A search score as a cursor holds it: exactly, as the 16 hex digits of the float's bits, so the
+/// next page starts at the very value the database computed.
+pub fn score_text(score: f64) -> String {
+    format!("{:016x}", score.to_bits())
+}
+
+/// A score written by [`score_text`]; `None` for anything else, or for a score no search gives
+/// (infinite or NaN).
+pub fn parse_score(text: &str) -> Option<f64> {
+    u64::from_str_radix(text, 16)
+        .ok()
+        .map(f64::from_bits)
+        .filter(|score| score.is_finite())
+}
+
 /// The cursor of an item in a list ordered by row id.
 pub fn id_cursor(id: i32) -> String {
     encode_cursor(&format!("id:{id}"))

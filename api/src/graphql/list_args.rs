@@ -7,7 +7,9 @@ use entity::{claim, evidence, study};
 
 use crate::domain::search::query::{Parsed, Query};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{Connection, PageArgs, Window, decode_cursor, encode_cursor, from_page};
+use crate::graphql::connection::{
+    Connection, PageArgs, Window, decode_cursor, encode_cursor, from_page, parse_score, score_text,
+};
 use crate::graphql::enums::{EffectDirection, OrderDirection, Stance, StudyDesign, Support};
 use crate::store::Store;
 use crate::store::lists::{self, ClaimSeek, ClaimSort, SortValue};
@@ -325,7 +327,7 @@ fn claim_cursor(row: &claim::Model, field: ClaimOrderField, score: Option<f64>) 
     let time = |at: &DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     let value = match field {
         // The score exactly, as the bits of the float.
-        ClaimOrderField::Relevance => format!("{:016x}", score.unwrap_or_default().to_bits()),
+        ClaimOrderField::Relevance => score_text(score.unwrap_or_default()),
         ClaimOrderField::CreatedAt => time(&row.created_at),
         ClaimOrderField::UpdatedAt => time(&row.updated_at),
         ClaimOrderField::Slug => row.slug.clone(),
@@ -354,13 +356,7 @@ fn decode_claim_cursor(field: &str, cursor: &str, order: ClaimOrderField) -> Api
         ClaimOrderField::CreatedAt | ClaimOrderField::UpdatedAt => time()?,
         ClaimOrderField::Slug => SortValue::Text(value.to_owned()),
         ClaimOrderField::EvidenceCount => SortValue::Int(value.parse().map_err(|_| invalid())?),
-        ClaimOrderField::Relevance => SortValue::Score(
-            u64::from_str_radix(value, 16)
-                .ok()
-                .map(f64::from_bits)
-                .filter(|score| score.is_finite())
-                .ok_or_else(invalid)?,
-        ),
+        ClaimOrderField::Relevance => SortValue::Score(parse_score(value).ok_or_else(invalid)?),
     };
     Ok(ClaimSeek { value, id })
 }

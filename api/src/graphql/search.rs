@@ -12,7 +12,9 @@ use crate::domain::search::highlight::Marker;
 use crate::domain::search::query::{Parsed, Query};
 use crate::domain::search::spelling;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{Edge, PageArgs, Window, decode_cursor, encode_cursor, page_info};
+use crate::graphql::connection::{
+    Edge, PageArgs, Window, decode_cursor, encode_cursor, page_info, parse_score, score_text,
+};
 use crate::graphql::context::{load_many, load_one, store};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::graphql::limits::{DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS};
@@ -243,8 +245,8 @@ async fn correct(ctx: &Context<'_>, query: &Query) -> ApiResult<Option<Query>> {
 /// A result's cursor: its score (exactly, as the bits of the float), kind and id.
 fn search_cursor(key: HitKey) -> String {
     encode_cursor(&format!(
-        "search:{:016x}:{}:{}",
-        key.score.to_bits(),
+        "search:{}:{}:{}",
+        score_text(key.score),
         key.kind,
         key.node_id
     ))
@@ -259,12 +261,7 @@ fn decode_search_cursor(field: &str, cursor: &str) -> ApiResult<HitKey> {
         )
     };
     let mut parts = payload.split(':');
-    let score = parts
-        .next()
-        .and_then(|bits| u64::from_str_radix(bits, 16).ok())
-        .map(f64::from_bits)
-        .filter(|score| score.is_finite())
-        .ok_or_else(invalid)?;
+    let score = parts.next().and_then(parse_score).ok_or_else(invalid)?;
     let kind = parts
         .next()
         .and_then(|kind| kind.parse().ok())
